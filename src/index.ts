@@ -1,0 +1,6 @@
+/**
+ * commonsynth as a library. Each stage exports its public face from its own index.ts;
+ * this file re-exports them.
+ */
+export { CommonsynthError, describeError, UsageError } from './errors.js';
+export { VERSION } from './version.js';

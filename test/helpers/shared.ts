@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+
+/** The repository root (the folder holding package.json). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The shared data folder (`../shared` beside the project's root). Tests read the corpus and
+ * fixtures from there and never copy them into the repo. COMMONSYNTH_SHARED overrides it.
+ */
+export function sharedDir(): string {
+  const candidates = [
+    process.env.COMMONSYNTH_SHARED,
+    resolve(repoRoot, '..', 'shared'),
+    resolve(repoRoot, 'shared'),
+  ].filter((c): c is string => Boolean(c));
+  for (const candidate of candidates) {
+    if (existsSync(join(candidate, 'corpus', 'manifest.csv'))) return candidate;
+  }
+  throw new Error(`shared data not found; looked in: ${candidates.join(', ')}`);
+}
+
+export function sharedPath(...parts: string[]): string {
+  return join(sharedDir(), ...parts);
+}
+
+export const corpusDir = (): string => sharedPath('corpus');
+export const codecsDir = (): string => sharedPath('corpus', 'fixtures', 'codecs');
+
+export interface CorpusEntry {
+  file: string;
+  theme: string;
+  title: string;
+  author: string;
+  license: string;
+  license_url: string;
+  source_url: string;
+  origin: string;
+  bytes: string;
+  sha1: string;
+}
+
+/** Rows of `../shared/corpus/manifest.csv`, with `file` relative to the corpus folder. */
+export function corpusManifest(): CorpusEntry[] {
+  const text = readFileSync(join(corpusDir(), 'manifest.csv'), 'utf8');
+  return parse(text, { columns: true, skip_empty_lines: true }) as CorpusEntry[];
+}
