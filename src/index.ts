@@ -3,4 +3,5 @@
  * this file re-exports them.
  */
 export { CommonsynthError, describeError, UsageError } from './errors.js';
+export type { Embedding, MonoAudio } from './types.js';
 export { VERSION } from './version.js';

@@ -7,13 +7,6 @@ export interface Tensor {
 /** Weights by variable name (Magenta's names for the WaveNet family). */
 export type WeightMap = Map<string, Tensor>;
 
-/** The embeddings of one clip: `frames` x `dims`, row-major. */
-export interface Embedding {
-  frames: number;
-  dims: number;
-  data: Float32Array;
-}
-
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
