@@ -1,0 +1,22 @@
+/**
+ * Quality measure for autoencoders (issue 6): multi-resolution STFT distance and log-mel L1,
+ * next to the silence and -20 dB noise baselines, per clip, per theme and overall.
+ */
+export {
+  addNoiseAt,
+  type BaselineScores,
+  baselineScores,
+  DEFAULT_BASELINE_SEED,
+  NOISE_BASELINE_DB,
+  whiteNoise,
+} from './baselines.js';
+export {
+  evaluate,
+  logMelDb,
+  logMelL1Db,
+  METRIC_SPEC,
+  multiResolutionStftDistance,
+  type QualityScores,
+  type StftDistance,
+} from './metrics.js';
+export { EvalInputError, type Spectrogram, stftMagnitude } from './spectrum.js';
