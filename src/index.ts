@@ -3,5 +3,6 @@
  * this file re-exports them.
  */
 export { CommonsynthError, describeError, UsageError } from './errors.js';
+export * from './model/index.js';
 export type { Embedding, MonoAudio } from './types.js';
 export { VERSION } from './version.js';
