@@ -1,0 +1,256 @@
+/**
+ * Runtime for 'parallel-ae' packages: an encoder.onnx and a decoder.onnx run whole clips at once
+ * on ONNX Runtime (no autoregression, so no seed, no state).
+ *
+ * The contract (docs/models.md), which any ONNX autoencoder can keep:
+ * - encoder: one float32 input, audio at the package's sample rate, [batch, samples] or
+ *   [batch, 1, samples], samples a multiple of `hop`; one float32 output, latents
+ *   [batch, frames, dims] (or channels-first [batch, dims, frames]), frames = samples / hop.
+ * - decoder: one float32 input, latents in the same layout, one float32 output, audio
+ *   [batch, samples] or [batch, 1, samples], samples = frames * hop.
+ * The layout and rank are read from each graph's declared input/output shapes.
+ */
+import * as ort from 'onnxruntime-node';
+import type { Embedding } from '../../types.js';
+import { ModelPackageError, type ParallelPackage } from '../package/index.js';
+
+export interface ParallelRuntimeOptions {
+  /** Intra-op threads for each session (default 2: this project's reference machine has 2 cores). */
+  threads?: number;
+}
+
+type LatentLayout = 'frames-first' | 'channels-first';
+
+function declaredShape(meta: ort.InferenceSession.ValueMetadata): ReadonlyArray<number | string> {
+  return meta.isTensor ? meta.shape : [];
+}
+
+/** Channels-first when the graph declares a fixed `dims` in position 1 and not in position 2. */
+function layoutOf(shape: ReadonlyArray<number | string>, dims: number): LatentLayout {
+  return shape.length === 3 && shape[1] === dims && shape[2] !== dims
+    ? 'channels-first'
+    : 'frames-first';
+}
+
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+export class ParallelAutoencoder {
+  readonly hop: number;
+  readonly dims: number;
+  readonly sampleRate: number;
+  private readonly encoderAudioRank: number;
+  private readonly decoderLatentLayout: LatentLayout;
+  /** Breaks the tie when frames == dims and the output shape alone cannot tell the layout. */
+  private readonly encoderLatentLayout: LatentLayout;
+
+  private constructor(
+    readonly pkg: ParallelPackage,
+    private readonly encoder: ort.InferenceSession,
+    private readonly decoder: ort.InferenceSession,
+  ) {
+    this.hop = pkg.config.hop;
+    this.dims = pkg.config.embeddingDims;
+    this.sampleRate = pkg.config.sampleRate;
+    this.encoderAudioRank = declaredShape(encoder.inputMetadata[0]).length === 3 ? 3 : 2;
+    this.decoderLatentLayout = layoutOf(declaredShape(decoder.inputMetadata[0]), this.dims);
+    this.encoderLatentLayout = layoutOf(declaredShape(encoder.outputMetadata[0]), this.dims);
+  }
+
+  /** Opens both graphs of a loaded parallel-ae package. */
+  static async open(
+    pkg: ParallelPackage,
+    options: ParallelRuntimeOptions = {},
+  ): Promise<ParallelAutoencoder> {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: options.threads ?? 2,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    };
+    const open = async (path: string, role: string): Promise<ort.InferenceSession> => {
+      let session: ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(path, sessionOptions);
+      } catch (error) {
+        throw new ModelPackageError(
+          `${path}: ONNX Runtime cannot load the ${role} (${(error as Error).message})`,
+          { file: path, cause: error },
+        );
+      }
+      if (session.inputNames.length !== 1 || session.outputNames.length < 1) {
+        const names = `inputs [${session.inputNames}], outputs [${session.outputNames}]`;
+        await session.release();
+        throw new ModelPackageError(
+          `${path}: the ${role} must have exactly one input and one output, it has ${names}`,
+          { file: path },
+        );
+      }
+      return session;
+    };
+    const encoder = await open(pkg.encoderPath, 'encoder');
+    try {
+      const decoder = await open(pkg.decoderPath, 'decoder');
+      return new ParallelAutoencoder(pkg, encoder, decoder);
+    } catch (error) {
+      await encoder.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Latents of each clip: `ceil(samples / hop)` frames (a ragged end is zero-padded to a whole
+   * hop). Clips of equal padded length run as one batch.
+   */
+  async encode(clips: readonly Float32Array[]): Promise<Embedding[]> {
+    const out: Embedding[] = new Array(clips.length);
+    for (const group of groupBy(clips.map((c) => Math.max(1, Math.ceil(c.length / this.hop))))) {
+      const frames = group.key;
+      const samples = frames * this.hop;
+      const batch = new Float32Array(group.indices.length * samples);
+      group.indices.forEach((clipIndex, b) => {
+        batch.set(clips[clipIndex], b * samples);
+      });
+      const dims =
+        this.encoderAudioRank === 3
+          ? [group.indices.length, 1, samples]
+          : [group.indices.length, samples];
+      const result = await this.run(
+        this.encoder,
+        new ort.Tensor('float32', batch, dims),
+        'encoder',
+      );
+      const latents = this.readLatents(result, group.indices.length, frames);
+      group.indices.forEach((clipIndex, b) => {
+        out[clipIndex] = latents[b];
+      });
+    }
+    return out;
+  }
+
+  /** Audio of each embedding: `frames * hop` samples. Equal-length embeddings run as one batch. */
+  async decode(embeddings: readonly Embedding[]): Promise<Float32Array[]> {
+    for (const e of embeddings) {
+      if (e.dims !== this.dims || e.data.length !== e.frames * e.dims || e.frames < 1) {
+        throw new ModelPackageError(
+          `${this.pkg.decoderPath}: embeddings must be [frames >= 1, ${this.dims}], got [${e.frames}, ${e.dims}] with ${e.data.length} values`,
+          { file: this.pkg.decoderPath },
+        );
+      }
+    }
+    const out: Float32Array[] = new Array(embeddings.length);
+    for (const group of groupBy(embeddings.map((e) => e.frames))) {
+      const frames = group.key;
+      const size = frames * this.dims;
+      const batch = new Float32Array(group.indices.length * size);
+      group.indices.forEach((i, b) => {
+        const data =
+          this.decoderLatentLayout === 'channels-first'
+            ? transpose(embeddings[i].data, frames, this.dims)
+            : embeddings[i].data;
+        batch.set(data, b * size);
+      });
+      const dims =
+        this.decoderLatentLayout === 'channels-first'
+          ? [group.indices.length, this.dims, frames]
+          : [group.indices.length, frames, this.dims];
+      const result = await this.run(
+        this.decoder,
+        new ort.Tensor('float32', batch, dims),
+        'decoder',
+      );
+      const samples = frames * this.hop;
+      const expected = group.indices.length * samples;
+      if (result.data.length !== expected) {
+        throw new ModelPackageError(
+          `${this.pkg.decoderPath}: the decoder returned shape [${result.dims}] for ${frames} frames; the contract is ${samples} samples per item (frames x hop ${this.hop})`,
+          { file: this.pkg.decoderPath },
+        );
+      }
+      group.indices.forEach((i, b) => {
+        out[i] = result.data.slice(b * samples, (b + 1) * samples);
+      });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.encoder.release();
+    await this.decoder.release();
+  }
+
+  private async run(
+    session: ort.InferenceSession,
+    input: ort.Tensor,
+    role: string,
+  ): Promise<{ data: Float32Array; dims: readonly number[] }> {
+    const path = role === 'encoder' ? this.pkg.encoderPath : this.pkg.decoderPath;
+    let output: ort.Tensor;
+    try {
+      const results = await session.run({ [session.inputNames[0]]: input });
+      output = results[session.outputNames[0]] as ort.Tensor;
+    } catch (error) {
+      throw new ModelPackageError(
+        `${path}: the ${role} failed on input [${input.dims}] (${(error as Error).message})`,
+        { file: path, cause: error },
+      );
+    }
+    if (output.type !== 'float32') {
+      throw new ModelPackageError(
+        `${path}: the ${role} output is ${output.type}, expected float32`,
+        {
+          file: path,
+        },
+      );
+    }
+    return { data: output.data as Float32Array, dims: output.dims };
+  }
+
+  private readLatents(
+    result: { data: Float32Array; dims: readonly number[] },
+    batch: number,
+    frames: number,
+  ): Embedding[] {
+    const [b, a, c] = result.dims;
+    const path = this.pkg.encoderPath;
+    const framesFirst = result.dims.length === 3 && b === batch && a === frames && c === this.dims;
+    const channelsFirst =
+      result.dims.length === 3 && b === batch && a === this.dims && c === frames;
+    let layout: LatentLayout;
+    if (framesFirst && channelsFirst) layout = this.encoderLatentLayout;
+    else if (framesFirst) layout = 'frames-first';
+    else if (channelsFirst) layout = 'channels-first';
+    else {
+      throw new ModelPackageError(
+        `${path}: the encoder returned shape [${result.dims}]; the contract is [${batch}, ${frames}, ${this.dims}] (batch, samples / hop ${this.hop}, embeddingDims)`,
+        { file: path },
+      );
+    }
+    const size = frames * this.dims;
+    const out: Embedding[] = [];
+    for (let i = 0; i < batch; i++) {
+      const slice = result.data.slice(i * size, (i + 1) * size);
+      out.push({
+        frames,
+        dims: this.dims,
+        data: layout === 'channels-first' ? transpose(slice, this.dims, frames) : slice,
+      });
+    }
+    return out;
+  }
+}
+
+/** Indices grouped by an integer key (equal lengths batch together), keys in first-seen order. */
+function groupBy(keys: readonly number[]): Array<{ key: number; indices: number[] }> {
+  const groups = new Map<number, number[]>();
+  keys.forEach((key, i) => {
+    const list = groups.get(key);
+    if (list) list.push(i);
+    else groups.set(key, [i]);
+  });
+  return [...groups].map(([key, indices]) => ({ key, indices }));
+}
