@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { register as registerModels } from './models.js';
+import { register as registerTrain } from './train.js';
 
 /**
  * Each command lives in its own file and exports `register(program)`.
  * Add new commands to this list.
  */
-export const commandRegistrars: Array<(program: Command) => void> = [];
+export const commandRegistrars: Array<(program: Command) => void> = [registerModels, registerTrain];

@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { type TrainerRecord, trainModel } from '../../model/trainer.js';
+import { createProgress } from '../progress.js';
+
+interface TrainCliOptions {
+  data?: string[];
+  name: string;
+  family?: string;
+  preset?: string;
+  minutes: string;
+  run?: string;
+  device?: string;
+  threads?: string;
+  seed?: string;
+  set?: string[];
+  init?: string;
+  modelVersion?: string;
+  json?: boolean;
+}
+
+function number(value: string | undefined, what: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(
+      `${what} must be a non-negative ${integer ? 'integer' : 'number'}, got ${value}`,
+    );
+  }
+  return n;
+}
+
+function describeRecord(r: TrainerRecord): string | undefined {
+  if (r.event === 'start') {
+    return `training ${String(r.family)}: ${String(r.train_files)} files (${Number(r.train_seconds).toFixed(0)} s of audio), ${String(r.val_files)} held out, ${String(r.params)} parameters`;
+  }
+  if (r.event === 'resume') return `resuming at step ${String(r.step)}`;
+  if (r.event === 'val') {
+    const v = r.val as { stft?: number; logMelL1Db?: number } | undefined;
+    return `validation at step ${String(r.step)}: STFT ${v?.stft?.toFixed(3)}, log-mel ${v?.logMelL1Db?.toFixed(2)} dB${r.best ? ' (best so far)' : ''}`;
+  }
+  return undefined;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'train (or resume) a model with the Python trainer (PyTorch), then register it under --name',
+    )
+    .requiredOption('--name <name>', 'name to register the model under (use with --model NAME)')
+    .option(
+      '--data <dirs...>',
+      'folders of 16 kHz mono WAV (`commonsynth prep` output; theme = sub-folder)',
+    )
+    .option('--family <family>', 'parallel-ae (default) or wavenet-ae')
+    .option('--preset <preset>', 'hyperparameter preset of the family')
+    .option('--minutes <n>', 'wall-clock budget of this run', '10')
+    .option(
+      '--run <dir>',
+      'run folder (checkpoints, log); default $COMMONSYNTH_HOME/runs/<name>; the same folder resumes',
+    )
+    .option('--device <device>', 'torch device: cpu, cuda, cuda:1 …')
+    .option('--threads <n>', 'torch CPU threads (default 2)')
+    .option('--seed <n>', 'seed of crops, split and initialisation')
+    .option(
+      '--set <key=json>',
+      'override a hyperparameter, e.g. --set channels=64 (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--init <package>', 'wavenet-ae: start from this model package (fine-tuning)')
+    .option('--model-version <v>', 'version string written into the package')
+    .option('--json', 'print the result as JSON')
+    .argument('[trainerArgs...]', 'after --: more options for `python3 -m train train`')
+    .action(async (trainerArgs: string[], options: TrainCliOptions) => {
+      if (options.family && options.family !== 'parallel-ae' && options.family !== 'wavenet-ae') {
+        throw new UsageError(`--family must be parallel-ae or wavenet-ae, got ${options.family}`);
+      }
+      const minutes = number(options.minutes, '--minutes', false) ?? 10;
+      const progress = createProgress('train', { unit: 's', total: Math.ceil(minutes * 60) });
+      const started = Date.now();
+      let shown = 0;
+      const result = await trainModel({
+        data: options.data ?? [],
+        name: options.name,
+        family: options.family as 'parallel-ae' | 'wavenet-ae' | undefined,
+        preset: options.preset,
+        minutes,
+        runDir: options.run,
+        device: options.device,
+        threads: number(options.threads, '--threads', true),
+        seed: number(options.seed, '--seed', true),
+        set: options.set,
+        init: options.init,
+        version: options.modelVersion,
+        extraArgs: trainerArgs,
+        onRecord: (r) => {
+          const seconds = Math.floor((Date.now() - started) / 1000);
+          const label =
+            typeof r.loss === 'number' ? `step ${String(r.step)} loss ${r.loss.toFixed(4)}` : '';
+          if (seconds > shown) {
+            progress.tick(seconds - shown, label);
+            shown = seconds;
+          }
+          const line = describeRecord(r);
+          if (line) process.stderr.write(`${line}\n`);
+        },
+        onLog: (line) => process.stderr.write(`${line}\n`),
+      });
+      progress.stop();
+      const out = {
+        name: result.model?.name ?? options.name,
+        path: result.packageDir,
+        runDir: result.runDir,
+        python: result.python.python,
+        torch: result.python.torchVersion,
+        summary: result.summary ?? null,
+      };
+      if (options.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      else {
+        process.stdout.write(
+          `trained and registered "${out.name}" at ${out.path}\nuse it with --model ${out.name}; run folder (resume by training again): ${out.runDir}\n`,
+        );
+      }
+    });
+}

@@ -1,0 +1,128 @@
+/**
+ * One interface over both model families, for everything that encodes and decodes (`run`,
+ * mashups, `eval`): open a package by name or path, encode mono audio to embeddings, decode
+ * embeddings to audio. 'parallel-ae' runs its two ONNX graphs; 'wavenet-ae' delegates to the
+ * WaveNet encoder and incremental generator in ./wavenet.
+ */
+import { CommonsynthError } from '../errors.js';
+import type { Embedding, MonoAudio } from '../types.js';
+import type { ModelFamily } from './package/index.js';
+import { loadModelPackage, type ModelPackage } from './package/index.js';
+import { ParallelAutoencoder } from './parallel/index.js';
+import { type ResolvedModel, resolveModel } from './registry.js';
+
+export interface AutoencoderInfo {
+  /** Registered name, "default", or the folder name of a package opened by path. */
+  name: string;
+  family: ModelFamily;
+  dir: string;
+  isDefault: boolean;
+  sampleRate: number;
+  /** Samples per embedding frame. */
+  hop: number;
+  /** Numbers per embedding frame. */
+  dims: number;
+  /** True when decoding draws random samples (wavenet-ae), so `seed` and `temperature` matter. */
+  stochastic: boolean;
+}
+
+export interface DecodeOptions {
+  /** Seed of the sampler (wavenet-ae); the same seed gives the same audio. */
+  seed?: number;
+  /** Sampling temperature (wavenet-ae); 0 = argmax. */
+  temperature?: number;
+  /** Called as decoding advances, in output samples of all streams together. */
+  onProgress?: (doneSamples: number, totalSamples: number) => void;
+}
+
+export interface Autoencoder {
+  readonly info: AutoencoderInfo;
+  /** The embeddings of one clip at the model's sample rate: ceil(samples / hop) frames. */
+  encode(audio: MonoAudio): Promise<Embedding>;
+  /** Audio for each embedding sequence (frames x hop samples each), generated together. */
+  decode(embeddings: readonly Embedding[], options?: DecodeOptions): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenAutoencoderOptions {
+  /** ONNX Runtime intra-op threads (default 2). */
+  threads?: number;
+}
+
+/** Audio handed to a model at a rate it was not trained for. */
+export class SampleRateError extends CommonsynthError {
+  constructor(message: string) {
+    super('SAMPLE_RATE', message);
+  }
+}
+
+function checkRate(info: AutoencoderInfo, audio: MonoAudio): void {
+  if (audio.sampleRate !== info.sampleRate) {
+    throw new SampleRateError(
+      `model "${info.name}" takes ${info.sampleRate} Hz audio, got ${audio.sampleRate} Hz; resample it first`,
+    );
+  }
+}
+
+function openParallel(runtime: ParallelAutoencoder, info: AutoencoderInfo): Autoencoder {
+  return {
+    info,
+    async encode(audio) {
+      checkRate(info, audio);
+      const [embedding] = await runtime.encode([audio.samples]);
+      return embedding;
+    },
+    async decode(embeddings, options = {}) {
+      const total = embeddings.reduce((n, e) => n + e.frames * info.hop, 0);
+      options.onProgress?.(0, total);
+      const audio = await runtime.decode(embeddings);
+      options.onProgress?.(total, total);
+      return audio;
+    },
+    close: () => runtime.close(),
+  };
+}
+
+/**
+ * Opens a model for encoding and decoding: `model` is a name or folder (see resolveModel; none
+ * means the shipped default), an already resolved model, or a loaded package.
+ */
+export async function openAutoencoder(
+  model?: string | ResolvedModel | ModelPackage,
+  options: OpenAutoencoderOptions = {},
+): Promise<Autoencoder> {
+  let name: string;
+  let isDefault = false;
+  let pkg: ModelPackage;
+  if (model === undefined || typeof model === 'string') {
+    const resolved = await resolveModel(model);
+    pkg = await loadModelPackage(resolved.dir);
+    name = resolved.name;
+    isDefault = resolved.isDefault;
+  } else if ('source' in model) {
+    pkg = await loadModelPackage(model.dir);
+    name = model.name;
+    isDefault = model.isDefault;
+  } else {
+    pkg = model;
+    name = model.config.name;
+  }
+  const info: AutoencoderInfo = {
+    name,
+    family: pkg.family,
+    dir: pkg.dir,
+    isDefault,
+    sampleRate: pkg.config.sampleRate,
+    hop: pkg.config.hop,
+    dims: pkg.config.embeddingDims,
+    stochastic: pkg.family === 'wavenet-ae',
+  };
+  if (pkg.family === 'parallel-ae') {
+    return openParallel(await ParallelAutoencoder.open(pkg, { threads: options.threads }), info);
+  }
+  throw new CommonsynthError(
+    'MODEL_FAMILY',
+    `${pkg.dir}: the wavenet-ae runtime is not available in this build`,
+    { file: pkg.dir },
+  );
+}
