@@ -18,6 +18,8 @@ export {
   writeSafetensors,
 } from './safetensors.js';
 export { elementCount, type Tensor, type WeightMap } from './tensor.js';
+// TensorFlow checkpoints (tensor bundles): inspect, read, write, import to a package.
+export * from './tf/index.js';
 export {
   decoderReceptiveField,
   dilationOf,
