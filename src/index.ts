@@ -2,6 +2,7 @@
  * commonsynth as a library. Each stage exports its public face from its own index.ts;
  * this file re-exports them.
  */
+export * from './audio/index.js';
 export { CommonsynthError, describeError, UsageError } from './errors.js';
 export * from './model/index.js';
 export type { Embedding, MonoAudio } from './types.js';

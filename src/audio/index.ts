@@ -1,0 +1,46 @@
+/**
+ * Audio in and out: decode (any format Commons serves) with validation, mono, resampling,
+ * level tools, WAV and `.npy` files, and the `prep` batch job.
+ */
+export { writeFileAtomic } from './atomic.js';
+export { type DecodedAudio, decodeAudioBytes, decodeAudioFile } from './decode.js';
+export { detectFormat, type FormatInfo } from './detect.js';
+export { CorruptAudioError, NpyFormatError, UnsupportedFormatError } from './errors.js';
+export {
+  type LoudnessOptions,
+  loudnessDb,
+  normalizeLoudness,
+  normalizePeak,
+  peakOf,
+  type TrimOptions,
+  trimSilence,
+} from './level.js';
+export { type LoadMonoOptions, loadMono } from './load.js';
+export { toMono } from './mono.js';
+export {
+  decodeNpy,
+  embeddingFileName,
+  encodeNpy,
+  loadEmbedding,
+  type NpyArray,
+  readNpy,
+  saveEmbedding,
+  writeNpy,
+} from './npy.js';
+export {
+  RESAMPLE_QUALITIES,
+  type ResampleOptions,
+  type ResampleQuality,
+  resample,
+} from './resample.js';
+export { MAX_PLAUSIBLE_PEAK, validateDecoded } from './validate.js';
+export {
+  decodeWav,
+  encodeWav,
+  readWav,
+  WAV_SAMPLE_FORMATS,
+  type WavAudio,
+  type WavOptions,
+  type WavSampleFormat,
+  writeWav,
+} from './wav.js';
