@@ -19,4 +19,18 @@ export {
   type QualityScores,
   type StftDistance,
 } from './metrics.js';
+export {
+  type ClipResult,
+  collectAudioFiles,
+  type EvalFailure,
+  type EvalReport,
+  type EvaluateModelOptions,
+  EvaluationError,
+  evaluateModel,
+  type GroupSummary,
+  type MeanScores,
+  readThemeManifest,
+  scoreClip,
+  summarise,
+} from './model-eval.js';
 export { EvalInputError, type Spectrogram, stftMagnitude } from './spectrum.js';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerEval } from './eval.js';
 import { register as registerModels } from './models.js';
 import { register as registerTrain } from './train.js';
 
@@ -6,4 +7,8 @@ import { register as registerTrain } from './train.js';
  * Each command lives in its own file and exports `register(program)`.
  * Add new commands to this list.
  */
-export const commandRegistrars: Array<(program: Command) => void> = [registerModels, registerTrain];
+export const commandRegistrars: Array<(program: Command) => void> = [
+  registerModels,
+  registerTrain,
+  registerEval,
+];

@@ -1,0 +1,145 @@
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  referenceDecode,
+  referenceEncode,
+  type TinyParallelWeights,
+  writeTinyParallelPackage,
+} from '../../test/helpers/parallel-ae.js';
+import { codecsDir, corpusDir, corpusManifest } from '../../test/helpers/shared.js';
+import { loadMono } from '../audio/index.js';
+import { main } from '../cli/program.js';
+import { baselineScores } from './baselines.js';
+import { evaluate } from './metrics.js';
+import { type EvalReport, evaluateModel } from './model-eval.js';
+
+let work: string;
+let modelDir: string;
+let weights: TinyParallelWeights;
+// One corpus file from each of three themes, cropped to 2 s to keep the test fast.
+const picks = ['animal', 'music', 'nature'].map(
+  (theme) => corpusManifest().find((row) => row.theme === theme)!,
+);
+const files = picks.map((row) => join(corpusDir(), row.file));
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'commonsynth-eval-'));
+  modelDir = join(work, 'tiny');
+  weights = await writeTinyParallelPackage(modelDir, { hop: 512, dims: 16, seed: 3 });
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('evaluateModel', () => {
+  let report: EvalReport;
+  beforeAll(async () => {
+    report = await evaluateModel([...files, join(codecsDir(), 'broken-file.ogg')], {
+      model: modelDir,
+      maxSeconds: 2,
+      threads: 1,
+    });
+  });
+
+  it('scores each original against its reconstruction, with both baselines', async () => {
+    expect(report.clips.map((c) => c.file)).toEqual(files);
+    for (const clip of report.clips) {
+      // Recompute independently: the tiny model's maths in float64, the metric on the result.
+      const audio = await loadMono(clip.file);
+      const original = audio.samples.subarray(0, 32000);
+      const frames = Math.ceil(original.length / 512);
+      const latents = Float32Array.from(referenceEncode(weights, original));
+      const reconstruction = Float32Array.from(referenceDecode(weights, latents, frames)).subarray(
+        0,
+        original.length,
+      );
+      const expected = evaluate(original, reconstruction);
+      expect(clip.seconds).toBe(2);
+      expect(clip.model.stft.total).toBeCloseTo(expected.stft.total, 3);
+      expect(clip.model.logMelL1Db).toBeCloseTo(expected.logMelL1Db, 2);
+      const baselines = baselineScores(original);
+      expect(clip.silence).toEqual(baselines.silence);
+      expect(clip.noise).toEqual(baselines.noise);
+      // Real recordings: silence is the worse baseline on both measures.
+      expect(clip.silence.stft.total).toBeGreaterThan(clip.noise.stft.total);
+      expect(clip.silence.logMelL1Db).toBeGreaterThan(clip.noise.logMelL1Db);
+    }
+  });
+
+  it('groups by theme (the parent folder) and overall, as means over clips', () => {
+    expect(Object.keys(report.themes)).toEqual(['animal', 'music', 'nature']);
+    for (const clip of report.clips) {
+      expect(report.themes[clip.theme].clips).toBe(1);
+      expect(report.themes[clip.theme].model.stft).toBe(clip.model.stft.total);
+    }
+    const overall = report.overall!;
+    expect(overall.clips).toBe(3);
+    const meanStft = report.clips.reduce((a, c) => a + c.model.stft.total, 0) / 3;
+    expect(overall.model.stft).toBeCloseTo(meanStft, 12);
+    // A random linear model does not beat "the original plus -20 dB noise".
+    expect(overall.beatsNoise.stft).toBe(false);
+  });
+
+  it('records a broken file as a failure and goes on', () => {
+    expect(report.failures).toHaveLength(1);
+    expect(report.failures[0].file).toMatch(/broken-file\.ogg$/);
+    expect(report.model).toMatchObject({ name: 'tiny', family: 'parallel-ae' });
+  });
+
+  it('takes themes from a CSV manifest when given one', async () => {
+    const dir = join(work, 'flat');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dir);
+    await symlink(files[0], join(dir, 'a.flac'));
+    await writeFile(join(dir, 'themes.csv'), 'file,theme\na.flac,birds\n');
+    const r = await evaluateModel([dir], {
+      model: modelDir,
+      manifest: join(dir, 'themes.csv'),
+      maxSeconds: 1,
+    });
+    expect(Object.keys(r.themes)).toEqual(['birds']);
+  });
+});
+
+describe('commonsynth eval', () => {
+  async function run(...args: string[]): Promise<{ code: number; out: string }> {
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      return { code: await main(['node', 'commonsynth', ...args]), out };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('prints per-theme rows and overall next to the baselines', async () => {
+    const { code, out } = await run('eval', files[0], '--model', modelDir, '--max-seconds', '1');
+    expect(code).toBe(0);
+    expect(out).toMatch(/THEME\s+CLIPS\s+STFT model\s+noise\s+silence/);
+    expect(out).toMatch(/^animal\s+1\s+\d+\.\d{3}/m);
+    expect(out).toMatch(/^overall\s+1\s/m);
+  });
+
+  it('prints JSON with --json and exits 1 when a file failed', async () => {
+    const { code, out } = await run(
+      'eval',
+      files[1],
+      join(codecsDir(), 'broken-file.ogg'),
+      '--model',
+      modelDir,
+      '--max-seconds',
+      '1',
+      '--json',
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(out) as EvalReport;
+    expect(report.clips).toHaveLength(1);
+    expect(report.failures).toHaveLength(1);
+    expect(report.overall?.clips).toBe(1);
+  });
+});

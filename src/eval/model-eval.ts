@@ -1,0 +1,244 @@
+/**
+ * `commonsynth eval` as a library: encode and decode each original with a model, score the
+ * reconstruction, and report per theme and overall next to the silence and noise baselines.
+ * A file that fails (unreadable, too short) is recorded and skipped; the rest go on.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { loadMono } from '../audio/index.js';
+import { MANIFEST_FILE, openManifest } from '../dataset/index.js';
+import { CommonsynthError, describeError } from '../errors.js';
+import { type Autoencoder, type DecodeOptions, openAutoencoder } from '../model/autoencoder.js';
+import { baselineScores } from './baselines.js';
+import { evaluate, METRIC_SPEC, type QualityScores } from './metrics.js';
+
+/** Mean scores over clips, flattened (the same shape the trainer's validation reports). */
+export interface MeanScores {
+  sc: number;
+  logMag: number;
+  /** Multi-resolution STFT distance (sc + logMag). */
+  stft: number;
+  logMelL1Db: number;
+}
+
+export interface GroupSummary {
+  clips: number;
+  seconds: number;
+  model: MeanScores;
+  silence: MeanScores;
+  noise: MeanScores;
+  /** Whether the model scores lower (better) than the -20 dB noise baseline on each measure. */
+  beatsNoise: { stft: boolean; logMel: boolean };
+}
+
+export interface ClipResult {
+  file: string;
+  theme: string;
+  seconds: number;
+  model: QualityScores;
+  silence: QualityScores;
+  noise: QualityScores;
+}
+
+export interface EvalFailure {
+  file: string;
+  error: string;
+}
+
+export interface EvalReport {
+  model: { name: string; family: string; dir: string };
+  clips: ClipResult[];
+  themes: Record<string, GroupSummary>;
+  overall: GroupSummary | null;
+  failures: EvalFailure[];
+}
+
+export interface EvaluateModelOptions {
+  /** Model name or folder (default: the shipped model), or an open Autoencoder. */
+  model?: string | Autoencoder;
+  /** ONNX Runtime threads when this call opens the model. */
+  threads?: number;
+  /** Themes by file: a CSV with `file` and `theme` columns (paths relative to the CSV), or a dataset folder / manifest.sqlite. Default: the parent folder's name. */
+  manifest?: string;
+  /** Evaluate at most this many seconds from the start of each file. */
+  maxSeconds?: number;
+  /** Sampler settings for stochastic (wavenet-ae) decoders. */
+  decode?: Pick<DecodeOptions, 'seed' | 'temperature'>;
+  /** Called after each file (done, total, file). */
+  onFile?: (done: number, total: number, file: string) => void;
+}
+
+/** Bad arguments to `eval`: nothing to evaluate, an unreadable manifest. */
+export class EvaluationError extends CommonsynthError {
+  constructor(message: string, file?: string) {
+    super('EVAL', message, { file });
+  }
+}
+
+const AUDIO_EXTENSIONS = new Set(['.wav', '.flac', '.ogg', '.oga', '.opus', '.mp3', '.webm']);
+
+/** Files as given, with folders expanded to the audio files below them (sorted). */
+export async function collectAudioFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (AUDIO_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(path);
+    }
+  };
+  for (const path of paths) {
+    const full = resolve(path);
+    if (existsSync(full) && statSync(full).isDirectory()) await walk(full);
+    else out.push(full);
+  }
+  return out;
+}
+
+/** Theme lookup from a manifest: absolute file path → theme. */
+export async function readThemeManifest(path: string): Promise<Map<string, string>> {
+  const full = resolve(path);
+  const themes = new Map<string, string>();
+  const isDir = existsSync(full) && statSync(full).isDirectory();
+  if (isDir || basename(full) === MANIFEST_FILE) {
+    const dataDir = isDir ? full : dirname(full);
+    const manifest = openManifest(dataDir);
+    try {
+      for (const entry of manifest.creditsFor()) {
+        const file = manifest.getFile(entry.sha1);
+        if (entry.path && file && file.themes.length > 0) themes.set(entry.path, file.themes[0]);
+      }
+    } finally {
+      manifest.close();
+    }
+    return themes;
+  }
+  let rows: Array<Record<string, string>>;
+  try {
+    rows = parse(await readFile(full, 'utf8'), { columns: true, skip_empty_lines: true });
+  } catch (error) {
+    throw new EvaluationError(`cannot read theme manifest ${full}: ${describeError(error)}`, full);
+  }
+  if (rows.length > 0 && (!('file' in rows[0]) || !('theme' in rows[0]))) {
+    throw new EvaluationError(`theme manifest ${full} needs "file" and "theme" columns`, full);
+  }
+  for (const row of rows) themes.set(resolve(dirname(full), row.file), row.theme);
+  return themes;
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function meanScores(scores: QualityScores[]): MeanScores {
+  return {
+    sc: mean(scores.map((s) => s.stft.sc)),
+    logMag: mean(scores.map((s) => s.stft.logMag)),
+    stft: mean(scores.map((s) => s.stft.total)),
+    logMelL1Db: mean(scores.map((s) => s.logMelL1Db)),
+  };
+}
+
+/** Means over clips (each clip weighs the same, as in the trainer's validation). */
+export function summarise(clips: readonly ClipResult[]): GroupSummary {
+  const model = meanScores(clips.map((c) => c.model));
+  const noise = meanScores(clips.map((c) => c.noise));
+  return {
+    clips: clips.length,
+    seconds: clips.reduce((a, c) => a + c.seconds, 0),
+    model,
+    silence: meanScores(clips.map((c) => c.silence)),
+    noise,
+    beatsNoise: { stft: model.stft < noise.stft, logMel: model.logMelL1Db < noise.logMelL1Db },
+  };
+}
+
+/** Scores one original against its reconstruction (trimmed to the original's length), with baselines. */
+export function scoreClip(
+  file: string,
+  theme: string,
+  original: Float32Array,
+  reconstruction: Float32Array,
+): ClipResult {
+  const rec = reconstruction.subarray(0, original.length);
+  if (rec.length < original.length) {
+    throw new EvaluationError(
+      `${file}: reconstruction has ${rec.length} samples, fewer than the original's ${original.length}`,
+      file,
+    );
+  }
+  const baselines = baselineScores(original);
+  return {
+    file,
+    theme,
+    seconds: original.length / METRIC_SPEC.sampleRate,
+    model: evaluate(original, rec),
+    silence: baselines.silence,
+    noise: baselines.noise,
+  };
+}
+
+/** Encodes, decodes and scores every original; see EvaluateModelOptions. */
+export async function evaluateModel(
+  originals: readonly string[],
+  options: EvaluateModelOptions = {},
+): Promise<EvalReport> {
+  const files = await collectAudioFiles(originals);
+  if (files.length === 0) throw new EvaluationError('no audio files to evaluate');
+  const themes = options.manifest ? await readThemeManifest(options.manifest) : undefined;
+  const ownsModel = typeof options.model !== 'object';
+  const model =
+    typeof options.model === 'object'
+      ? options.model
+      : await openAutoencoder(options.model, { threads: options.threads });
+  if (model.info.sampleRate !== METRIC_SPEC.sampleRate) {
+    if (ownsModel) await model.close();
+    throw new EvaluationError(
+      `model "${model.info.name}" runs at ${model.info.sampleRate} Hz; the quality measure is defined at ${METRIC_SPEC.sampleRate} Hz`,
+    );
+  }
+  const clips: ClipResult[] = [];
+  const failures: EvalFailure[] = [];
+  try {
+    for (const [i, file] of files.entries()) {
+      try {
+        const audio = await loadMono(file, { sampleRate: METRIC_SPEC.sampleRate });
+        const limit =
+          options.maxSeconds !== undefined
+            ? Math.floor(options.maxSeconds * METRIC_SPEC.sampleRate)
+            : audio.samples.length;
+        const original = audio.samples.subarray(0, limit);
+        const embedding = await model.encode({ sampleRate: audio.sampleRate, samples: original });
+        const [reconstruction] = await model.decode([embedding], options.decode);
+        const theme = themes?.get(file) ?? basename(dirname(file));
+        clips.push(scoreClip(file, theme, original, reconstruction));
+      } catch (error) {
+        failures.push({ file, error: describeError(error) });
+      }
+      options.onFile?.(i + 1, files.length, file);
+    }
+  } finally {
+    if (ownsModel) await model.close();
+  }
+  const byTheme = new Map<string, ClipResult[]>();
+  for (const clip of clips) {
+    const list = byTheme.get(clip.theme) ?? [];
+    list.push(clip);
+    byTheme.set(clip.theme, list);
+  }
+  const themeSummaries: Record<string, GroupSummary> = {};
+  for (const theme of [...byTheme.keys()].sort()) {
+    themeSummaries[theme] = summarise(byTheme.get(theme)!);
+  }
+  return {
+    model: { name: model.info.name, family: model.info.family, dir: model.info.dir },
+    clips,
+    themes: themeSummaries,
+    overall: clips.length > 0 ? summarise(clips) : null,
+    failures,
+  };
+}
