@@ -3,6 +3,8 @@
  * this file re-exports them.
  */
 export * from './audio/index.js';
+export * from './commons/index.js';
+export * from './dataset/index.js';
 export { CommonsynthError, describeError, UsageError } from './errors.js';
 export * from './model/index.js';
 export type { Embedding, MonoAudio } from './types.js';

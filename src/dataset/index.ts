@@ -30,6 +30,7 @@ export {
   type ManifestFile,
   MIGRATIONS,
   migrate,
+  type OpenManifestOptions,
   openManifest,
   SCHEMA_VERSION,
 } from './manifest.js';

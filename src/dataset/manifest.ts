@@ -3,7 +3,7 @@
  * metadata, license record, categories, themes and status, plus the crawl state that makes
  * `curate` resumable. Schema changes are numbered migrations tracked in `PRAGMA user_version`.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiImageInfo, ContinueParams } from '../commons/api.js';
@@ -229,10 +229,13 @@ export class Manifest {
   readonly store: ContentStore;
   readonly db: Database.Database;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: OpenManifestOptions = {}) {
     this.dataDir = resolve(dataDir);
     this.path = join(this.dataDir, MANIFEST_FILE);
     this.store = new ContentStore(this.dataDir);
+    if (options.create === false && !existsSync(this.path)) {
+      throw new ManifestError(this.path, 'no manifest here (run `commonsynth curate` first)');
+    }
     try {
       mkdirSync(this.dataDir, { recursive: true });
       this.db = new Database(this.path);
@@ -677,7 +680,12 @@ function toManifestFile(row: FileRow): ManifestFile {
   };
 }
 
+export interface OpenManifestOptions {
+  /** Create the manifest when the data folder has none (default true). */
+  create?: boolean;
+}
+
 /** Opens (creating and migrating as needed) the manifest of a data folder. */
-export function openManifest(dataDir: string): Manifest {
-  return new Manifest(dataDir);
+export function openManifest(dataDir: string, options: OpenManifestOptions = {}): Manifest {
+  return new Manifest(dataDir, options);
 }

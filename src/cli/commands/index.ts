@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
+import { register as registerCurate } from './curate.js';
+import { register as registerDataset } from './dataset.js';
+import { register as registerDev } from './dev.js';
 import { register as registerEval } from './eval.js';
+import { register as registerModel } from './model.js';
 import { register as registerModels } from './models.js';
 import { register as registerTrain } from './train.js';
 
@@ -9,6 +13,10 @@ import { register as registerTrain } from './train.js';
  */
 export const commandRegistrars: Array<(program: Command) => void> = [
   registerModels,
+  registerModel,
   registerTrain,
   registerEval,
+  registerCurate,
+  registerDataset,
+  registerDev,
 ];
