@@ -6,6 +6,7 @@ export * from './audio/index.js';
 export * from './commons/index.js';
 export * from './dataset/index.js';
 export { CommonsynthError, describeError, UsageError } from './errors.js';
+export * from './eval/index.js';
 export * from './model/index.js';
 export type { Embedding, MonoAudio } from './types.js';
 export { VERSION } from './version.js';

@@ -6,10 +6,20 @@
  */
 import { CommonsynthError } from '../errors.js';
 import type { Embedding, MonoAudio } from '../types.js';
-import type { ModelFamily } from './package/index.js';
-import { loadModelPackage, type ModelPackage } from './package/index.js';
+import {
+  loadModelPackage,
+  type ModelFamily,
+  type ModelPackage,
+  type WaveNetPackage,
+} from './package/index.js';
 import { ParallelAutoencoder } from './parallel/index.js';
 import { type ResolvedModel, resolveModel } from './registry.js';
+import {
+  createWaveNetEncoder,
+  createWaveNetGenerator,
+  type WaveNetEncoder,
+  type WaveNetGenerator,
+} from './wavenet/index.js';
 
 export interface AutoencoderInfo {
   /** Registered name, "default", or the folder name of a package opened by path. */
@@ -27,12 +37,18 @@ export interface AutoencoderInfo {
 }
 
 export interface DecodeOptions {
-  /** Seed of the sampler (wavenet-ae); the same seed gives the same audio. */
+  /** Seed of the sampler (wavenet-ae, default 0); the same seed gives the same audio. */
   seed?: number;
-  /** Sampling temperature (wavenet-ae); 0 = argmax. */
+  /** Sampling temperature (wavenet-ae, default 1); 0 takes the most likely sample (argmax). */
   temperature?: number;
   /** Called as decoding advances, in output samples of all streams together. */
   onProgress?: (doneSamples: number, totalSamples: number) => void;
+  /** wavenet-ae: split long sequences into chunks of about this many seconds, generated as one batch. */
+  chunkSeconds?: number;
+  /** wavenet-ae: a state file that makes a killed decode resume where it stopped. */
+  checkpoint?: string;
+  /** Stops decoding (wavenet-ae saves its checkpoint first). */
+  signal?: AbortSignal;
 }
 
 export interface Autoencoder {
@@ -84,6 +100,51 @@ function openParallel(runtime: ParallelAutoencoder, info: AutoencoderInfo): Auto
 }
 
 /**
+ * wavenet-ae: the runtime's windowed encoder (a ragged end zero-padded to a whole hop, so
+ * reconstructions cover the whole clip) and its incremental generator. Each is built on first use,
+ * so encoding alone never builds the decoder's graphs.
+ */
+function openWaveNet(
+  pkg: WaveNetPackage,
+  info: AutoencoderInfo,
+  options: OpenAutoencoderOptions,
+): Autoencoder {
+  const threads = options.threads ?? 2;
+  let encoder: Promise<WaveNetEncoder> | undefined;
+  let generator: Promise<WaveNetGenerator> | undefined;
+  return {
+    info,
+    async encode(audio) {
+      checkRate(info, audio);
+      encoder ??= createWaveNetEncoder(pkg, { threads });
+      return (await encoder).encode(audio.samples, { tail: 'pad' });
+    },
+    async decode(embeddings, decodeOptions = {}) {
+      generator ??= createWaveNetGenerator(pkg, { threads });
+      const temperature = decodeOptions.temperature;
+      return (await generator).generate(embeddings, {
+        seed: decodeOptions.seed,
+        argmax: temperature === 0,
+        temperature: temperature === 0 ? undefined : temperature,
+        chunkSeconds: decodeOptions.chunkSeconds,
+        checkpoint: decodeOptions.checkpoint,
+        signal: decodeOptions.signal,
+        onProgress: decodeOptions.onProgress
+          ? (p) => decodeOptions.onProgress?.(p.done, p.total)
+          : undefined,
+      });
+    },
+    async close() {
+      const e = encoder;
+      const g = generator;
+      encoder = undefined;
+      generator = undefined;
+      await Promise.all([e?.then((x) => x.dispose()), g?.then((x) => x.dispose())]);
+    },
+  };
+}
+
+/**
  * Opens a model for encoding and decoding: `model` is a name or folder (see resolveModel; none
  * means the shipped default), an already resolved model, or a loaded package.
  */
@@ -120,9 +181,5 @@ export async function openAutoencoder(
   if (pkg.family === 'parallel-ae') {
     return openParallel(await ParallelAutoencoder.open(pkg, { threads: options.threads }), info);
   }
-  throw new CommonsynthError(
-    'MODEL_FAMILY',
-    `${pkg.dir}: the wavenet-ae runtime is not available in this build`,
-    { file: pkg.dir },
-  );
+  return openWaveNet(pkg, info, options);
 }

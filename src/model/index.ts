@@ -3,9 +3,35 @@
  * Each part appends its exports here.
  */
 
+// One interface over both families; the parallel-ae runtime; where packages are found; training.
+export {
+  type Autoencoder,
+  type AutoencoderInfo,
+  type DecodeOptions,
+  type OpenAutoencoderOptions,
+  openAutoencoder,
+  SampleRateError,
+} from './autoencoder.js';
 // Model packages (config.json + weights), safetensors, random test weights.
 export * from './package/index.js';
+export { ParallelAutoencoder, type ParallelRuntimeOptions } from './parallel/index.js';
 export { randomWaveNetWeights } from './random-weights.js';
+export {
+  commonsynthHome,
+  DEFAULT_MODEL_NAME,
+  type InstalledModel,
+  listModels,
+  ModelNotFoundError,
+  type ModelSource,
+  packageRoot,
+  type RegisterOptions,
+  type ResolvedModel,
+  registeredModelNames,
+  registerModel,
+  resolveModel,
+  shippedDefaultModelDir,
+  userModelsDir,
+} from './registry.js';
 export {
   float32Values,
   parseSafetensors,
@@ -20,6 +46,19 @@ export {
 export { elementCount, type Tensor, type WeightMap } from './tensor.js';
 // TensorFlow checkpoints (tensor bundles): inspect, read, write, import to a package.
 export * from './tf/index.js';
+export {
+  findTorchPython,
+  pythonCandidates,
+  TORCH_INSTALL_HINT,
+  type TorchPython,
+  TrainerFailedError,
+  type TrainerRecord,
+  TrainerUnavailableError,
+  type TrainOptions,
+  type TrainResult,
+  trainerDir,
+  trainModel,
+} from './trainer.js';
 export {
   decoderReceptiveField,
   dilationOf,
