@@ -1,4 +1,27 @@
 /** The sequencer: tracks from clips, peak-safe mastering, and credits. */
+
+export {
+  buildCredits,
+  CREDITS_JSON,
+  CREDITS_TEXT,
+  type CreditedSource,
+  type Credits,
+  type CreditsInput,
+  findLocalManifest,
+  formatCreditsText,
+  type LicenseFamily,
+  type LicenseTerms,
+  type LocalManifest,
+  type LocalManifestRow,
+  licenseTerms,
+  ManifestCsvError,
+  type ModelCredit,
+  mergeCredits,
+  readLocalManifestCredits,
+  type SourceCredit,
+  unknownLocalCredit,
+  writeCredits,
+} from './credits.js';
 export {
   float32AtMost,
   type LimiterOptions,
