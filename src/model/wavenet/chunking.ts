@@ -101,7 +101,8 @@ export function planChunks(
       streams.push({
         embedding: sliceFrames(embedding, startFrame, endFrame),
         length: (endFrame - startFrame) * hop,
-        key: count === 1 ? `input ${input}` : `input ${input} chunk ${j}`,
+        // Chunk 0 draws like the unchunked sound, so its audio is the same.
+        key: j === 0 ? `input ${input}` : `input ${input} chunk ${j}`,
       });
     }
     pieces.push(own);

@@ -1,6 +1,8 @@
 /**
- * 8-bit mu-law as in Magenta's NSynth (`utils.mu_law`, `utils.inv_mu_law_numpy`), computed in
- * double precision (Magenta uses float32; the two agree except within ~1e-7 of a class edge).
+ * 8-bit mu-law as in Magenta's NSynth (`utils.mu_law`, `utils.inv_mu_law_numpy`). Magenta works
+ * in float32; we round `1 + 255|x|` to float32 as it does (that decides which tiny values
+ * become code 0 rather than -1) and do the rest in double precision, which can differ from
+ * float32 only for inputs within ~1e-7 of a class edge.
  */
 
 const MU = 255;
@@ -11,8 +13,9 @@ const LOG_1_PLUS_MU = Math.log(1 + MU);
  * floor: tiny negative inputs give -1 while tiny positive ones give 0, and x = 1 gives 128.
  */
 export function muLaw(x: number): number {
-  const magnitude = Math.log(1 + MU * Math.abs(x)) / LOG_1_PLUS_MU;
-  return Math.floor(128 * Math.sign(x) * magnitude);
+  const magnitude = Math.log(Math.fround(1 + MU * Math.abs(Math.fround(x)))) / LOG_1_PLUS_MU;
+  // `+ 0` turns -0 (from tiny negative x) into 0.
+  return Math.floor(128 * Math.sign(x) * magnitude) + 0;
 }
 
 /** The decoder's and encoder's input value for sample `x`: `mu_law(x) / 128`. */
