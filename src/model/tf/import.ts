@@ -131,7 +131,7 @@ export function inferWaveNetConfig(
 export interface ImportTfCheckpointOptions extends WaveNetShapeFreeOptions {
   /** Use the `…/ExponentialMovingAverage` weights instead of the raw ones (default false, as fastgen). */
   ema?: boolean;
-  /** Package name (default "nsynth-wavenet" for h512_bo16, else "wavenet-import"). */
+  /** Package name (default "nsynth" for h512_bo16, else "wavenet-import"). */
   name?: string;
   /** Package version (default: the checkpoint's global_step, else the number ending the prefix). */
   version?: string;
@@ -216,7 +216,7 @@ export async function importTfCheckpoint(
             license: 'unknown',
           });
     const packageOptions = {
-      name: options.name ?? (isNsynth ? 'nsynth-wavenet' : 'wavenet-import'),
+      name: options.name ?? (isNsynth ? 'nsynth' : 'wavenet-import'),
       version,
       wavenet,
       weights,

@@ -18,6 +18,17 @@ export {
 export { maskCrc, unmaskCrc } from './crc.js';
 export { TfCheckpointError } from './errors.js';
 export {
+  type DownloadOptions,
+  type DownloadResult,
+  downloadWithResume,
+  type FetchNsynthOptions,
+  type FetchNsynthResult,
+  fetchNsynthModel,
+  ModelFetchError,
+  NSYNTH_CHECKPOINT_URL,
+  NSYNTH_MODEL_NAME,
+} from './fetch.js';
+export {
   EMA_SUFFIX,
   type ImportTfCheckpointOptions,
   type ImportTfCheckpointResult,
