@@ -1,4 +1,4 @@
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,6 +11,7 @@ import {
 import { codecsDir, corpusDir, corpusManifest } from '../../test/helpers/shared.js';
 import { loadMono } from '../audio/index.js';
 import { main } from '../cli/program.js';
+import { openManifest } from '../dataset/index.js';
 import { baselineScores } from './baselines.js';
 import { evaluate } from './metrics.js';
 import { type EvalReport, evaluateModel } from './model-eval.js';
@@ -90,7 +91,6 @@ describe('evaluateModel', () => {
 
   it('takes themes from a CSV manifest when given one', async () => {
     const dir = join(work, 'flat');
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(dir);
     await symlink(files[0], join(dir, 'a.flac'));
     await writeFile(join(dir, 'themes.csv'), 'file,theme\na.flac,birds\n');
@@ -100,6 +100,46 @@ describe('evaluateModel', () => {
       maxSeconds: 1,
     });
     expect(Object.keys(r.themes)).toEqual(['birds']);
+  });
+});
+
+describe('themes from a dataset manifest', () => {
+  it('uses the theme the dataset recorded for each downloaded file', async () => {
+    const dataDir = join(work, 'dataset');
+    const row = picks[0];
+    await mkdir(join(dataDir, 'files'), { recursive: true });
+    const local = join(dataDir, 'files', 'clip.flac');
+    await copyFile(join(corpusDir(), row.file), local);
+    const manifest = openManifest(dataDir);
+    try {
+      manifest.addListed({
+        pageId: 1,
+        title: `File:${row.title}.flac`,
+        info: {
+          url: row.source_url,
+          descriptionurl: row.source_url,
+          size: Number(row.bytes),
+          sha1: row.sha1,
+          mime: 'audio/flac',
+          mediatype: 'AUDIO',
+        },
+        license: {
+          title: `File:${row.title}.flac`,
+          author: row.author,
+          source: row.source_url,
+          license: row.license,
+          licenseKind: 'cc0',
+          attributionRequired: false,
+        },
+        category: 'Test sounds',
+        theme: 'critters',
+      });
+      manifest.markDownloaded(row.sha1, 'files/clip.flac');
+    } finally {
+      manifest.close();
+    }
+    const r = await evaluateModel([local], { model: modelDir, manifest: dataDir, maxSeconds: 1 });
+    expect(Object.keys(r.themes)).toEqual(['critters']);
   });
 });
 
