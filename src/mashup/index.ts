@@ -32,15 +32,7 @@ export {
   recipeSourceLoader,
   type SourceLoaderIO,
 } from './loaders.js';
-export {
-  dbToGain,
-  gainToDb,
-  matchRmsLoudness,
-  peakLevel,
-  type RmsMatchOptions,
-  type RmsMatchResult,
-  rmsLevel,
-} from './loudness.js';
+export { matchSourceLoudness, SOURCE_PEAK_CEILING_DBFS } from './loudness.js';
 export {
   checkEmbedding,
   createRecipe,

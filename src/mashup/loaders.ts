@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Embedding } from '../types.js';
 import { RecipeError } from './errors.js';
-import { matchRmsLoudness } from './loudness.js';
+import { matchSourceLoudness } from './loudness.js';
 import type { SourceEmbeddingLoader } from './recipe.js';
 import type { Recipe, RecipeSource } from './recipe-types.js';
 
@@ -42,7 +42,7 @@ export async function encodeSourceAudio(
   encode: EncodeAudio,
 ): Promise<Embedding> {
   const input = recipe.loudness
-    ? matchRmsLoudness(samples, { targetDbfs: recipe.loudness.targetDbfs }).samples
+    ? matchSourceLoudness(samples, recipe.loudness.targetDbfs, recipe.timing.sampleRate)
     : samples;
   return encode(input, recipe.timing.sampleRate);
 }

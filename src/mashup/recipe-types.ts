@@ -57,7 +57,7 @@ export interface Recipe {
   weights: WeightSpec;
   /** Latent noise: amount x per-dimension spread x N(0, 1) drawn from `seed`. Amount 0: none. */
   noise: { amount: number; seed: number };
-  /** RMS target applied to audio sources before encoding; null: none. */
+  /** Gated RMS loudness target (dBFS) for audio sources before encoding; null: none. */
   loudness: { targetDbfs: number } | null;
   sources: RecipeSource[];
   drawnFrom?: RecipeDrawnFrom;
@@ -94,7 +94,7 @@ export interface RecipeOptions {
   fit?: FitMode;
   /** Latent noise amount (default 0). */
   noise?: number;
-  /** RMS target (dBFS) for audio sources before encoding (default null: none). */
+  /** Gated RMS loudness target (dBFS) for audio sources before encoding (default null: none). */
   loudnessDbfs?: number | null;
   timing?: FrameTiming;
 }

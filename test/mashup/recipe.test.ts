@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import decode from 'audio-decode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMono, loudnessDb } from '../../src/audio/index.js';
 import {
   createRecipe,
   DEFAULT_TIMING,
@@ -10,19 +10,20 @@ import {
   encodeSourceAudio,
   loadRecipe,
   mashup,
+  matchSourceLoudness,
   parseRecipe,
   type Recipe,
   RecipeError,
   RecipeSourceMismatchError,
   recipeSourceLoader,
   renderRecipe,
-  rmsLevel,
   saveRecipe,
 } from '../../src/mashup/index.js';
 import type { Embedding } from '../../src/types.js';
 import { corpusDir } from '../helpers/shared.js';
 import { randomWalkEmbedding } from './helpers.js';
 
+const rmsLevel = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
 const bytes = (e: Embedding) => Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength);
 
 let dir: string;
@@ -159,13 +160,12 @@ describe('recipes', () => {
     const files = ['audio/nature/4-125070-A-19.flac', 'audio/animal/4-120160-A-5.flac'];
     const audio = new Map<string, Float32Array>();
     for (const file of files) {
-      const decoded = await decode(await readFile(join(corpusDir(), file)));
-      audio.set(file, decoded.channelData[0]);
+      audio.set(file, (await loadMono(join(corpusDir(), file))).samples);
     }
-    const received: number[] = [];
+    const received: Float32Array[] = [];
     // Encoder double: one frame per 512 samples holding 16 band RMS values (deterministic).
     const encode = async (samples: Float32Array): Promise<Embedding> => {
-      received.push(rmsLevel(samples));
+      received.push(samples);
       const frames = Math.floor(samples.length / 512);
       const data = new Float32Array(frames * 16);
       for (let f = 0; f < frames; f++) {
@@ -190,9 +190,14 @@ describe('recipes', () => {
     received.length = 0;
     const recipe = createRecipe(encoded, { seed: 5, model: { name: 'test' }, loudnessDbfs: -24 });
     const rendered = await renderRecipe(recipe, recipeSourceLoader(io));
-    // Both real recordings reached the encoder at -24 dBFS RMS, whatever their own level.
+    // Both real recordings reached the encoder loudness-matched to -24 dBFS, not as recorded.
     expect(received).toHaveLength(2);
-    for (const level of received) expect(20 * Math.log10(level)).toBeCloseTo(-24, 3);
+    received.forEach((samples, i) => {
+      const expected = matchSourceLoudness(audio.get(files[i])!, -24, 16000);
+      expect(Buffer.from(samples.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+      expect(Math.abs(loudnessDb(samples, 16000) + 24)).toBeLessThan(0.5);
+      expect(Math.abs(rmsLevel(samples) - rmsLevel(audio.get(files[i])!))).toBeGreaterThan(1e-3);
+    });
     expect(rendered.frames).toBe(recipe.frames);
     await expect(
       renderRecipe(recipe, recipeSourceLoader({ loadAudio: io.loadAudio })),
