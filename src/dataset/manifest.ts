@@ -69,7 +69,7 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   CREATE TABLE crawl_files (
-    crawl_key TEXT NOT NULL REFERENCES crawls (key),
+    crawl_key TEXT NOT NULL,
     sha1 TEXT NOT NULL REFERENCES files (sha1) ON DELETE CASCADE,
     PRIMARY KEY (crawl_key, sha1)
   );
