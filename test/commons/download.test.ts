@@ -174,7 +174,12 @@ describe('Downloader against the local Commons', () => {
     fixture = await startFixture();
     const files = audioFiles(fixture).slice(0, 3);
     let slept = 0;
-    const clock: Clock = { now: () => Date.now(), sleep: async (ms) => void (slept += ms) };
+    const clock: Clock = {
+      now: () => Date.now(),
+      sleep: async (ms) => {
+        slept += ms;
+      },
+    };
     // 1 Mbit/s = 125 000 bytes/s with a 64 KiB burst.
     const downloader = new Downloader({ contact: CONTACT, bandwidthMbps: 1, clock });
     for (const file of files) await downloader.download(target(fixture, file));
