@@ -60,10 +60,12 @@ async function runDecoder(
   name: DecoderName,
   bytes: Uint8Array,
 ): Promise<{ channels: Float32Array[]; sampleRate: number }> {
-  // Some decoders read `bytes.buffer` from offset 0: hand them a buffer of their own.
+  // Hand the decoders a plain Uint8Array that owns its whole buffer: some read `bytes.buffer`
+  // from offset 0, and decode-wav aligns float data with `.slice()`, which on a Node Buffer
+  // returns an unaligned view instead of a copy.
   const own =
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? bytes
+      ? new Uint8Array(bytes.buffer)
       : new Uint8Array(bytes);
   const decoder = await decode[name]();
   let body: { channelData: Float32Array[]; sampleRate: number };
@@ -104,7 +106,7 @@ function checkLength(
   const declared = expected.frames ?? Math.round((expected.seconds ?? 0) * rate);
   if (declared <= 0) return decoded.channels;
   // FLAC declares exact counts; Ogg granules and Matroska durations are only close.
-  const tolerance = format === 'flac' ? 0 : Math.max(0.1 * rate, 0.01 * declared);
+  const tolerance = expected.toleranceFrames ?? Math.max(0.1 * rate, 0.01 * declared);
   if (frames < declared - tolerance) {
     const got = (frames / rate).toFixed(3);
     const want = (declared / rate).toFixed(3);

@@ -15,6 +15,8 @@ export interface ExpectedLength {
   seconds?: number;
   /** The decoder may return a few extra frames past the declared end (Opus): cut them. */
   trimToDeclared: boolean;
+  /** How many frames short still counts as whole (default: 0.1 s or 1%, whichever is more). */
+  toleranceFrames?: number;
   /** Where the declared length comes from, for error messages. */
   source: string;
 }
@@ -213,7 +215,12 @@ function inspectFlac(bytes: Uint8Array, start: number): FormatInfo {
     0;
   const expected: ExpectedLength | undefined =
     totalFrames > 0 && sampleRate > 0
-      ? { frames: totalFrames, trimToDeclared: false, source: 'FLAC STREAMINFO' }
+      ? {
+          frames: totalFrames,
+          trimToDeclared: false,
+          toleranceFrames: 0,
+          source: 'FLAC STREAMINFO',
+        }
       : undefined;
   return { kind: 'audio', format: 'flac', decoder: 'flac', damage, expected };
 }
@@ -306,7 +313,7 @@ function inspectMatroska(bytes: Uint8Array): FormatInfo {
   }
   const expected: ExpectedLength | undefined =
     info.durationSeconds !== undefined
-      ? { seconds: info.durationSeconds, trimToDeclared: false, source: `${container} duration` }
+      ? { seconds: info.durationSeconds, trimToDeclared: true, source: `${container} duration` }
       : undefined;
   return {
     kind: 'audio',
@@ -361,17 +368,22 @@ function inspectMp3(bytes: Uint8Array, tag: number): FormatInfo | undefined {
   const next = at + first.length;
   if (next < bytes.length && !mpegFrame(bytes, next) && tag === 0) return undefined;
   const damage: string[] = [];
-  // A Xing/Info header in the first frame declares the stream's byte length.
+  let expected: ExpectedLength | undefined;
+  // A Xing/Info header in the first frame declares the stream's frame and byte counts, and a
+  // LAME-style tag after it the encoder delay and padding: together, the exact sample count.
   const mono = first.channelMode === 3;
   const sideInfo = first.version === 3 ? (mono ? 17 : 32) : mono ? 9 : 17;
   const xing = at + 4 + sideInfo;
   const marker = ascii(bytes, xing, 4);
-  if ((marker === 'Xing' || marker === 'Info') && xing + 16 <= bytes.length) {
+  if ((marker === 'Xing' || marker === 'Info') && xing + 8 <= bytes.length) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const flags = view.getUint32(xing + 4, false);
-    const bytesField = xing + 8 + (flags & 1 ? 4 : 0);
-    if (flags & 2 && bytesField + 4 <= bytes.length) {
-      const declared = view.getUint32(bytesField, false);
+    let field = xing + 8;
+    let frameCount: number | undefined;
+    if (flags & 1 && field + 4 <= bytes.length) frameCount = view.getUint32(field, false);
+    if (flags & 1) field += 4;
+    if (flags & 2 && field + 4 <= bytes.length) {
+      const declared = view.getUint32(field, false);
       const available = bytes.length - at;
       // Allow for a trailing ID3v1 tag or a few bytes of slack in the encoder's count.
       if (declared > available + 128) {
@@ -380,6 +392,23 @@ function inspectMp3(bytes: Uint8Array, tag: number): FormatInfo | undefined {
         );
       }
     }
+    if (flags & 2) field += 4;
+    if (flags & 4) field += 100;
+    if (flags & 8) field += 4;
+    if (frameCount !== undefined && frameCount > 0) {
+      const samplesPerFrame = first.version === 3 ? 1152 : 576;
+      // LAME, Lavc and Lavf tags: 9-byte encoder name, then delay and padding (12 bits each) at +21.
+      const tag = field + 24 <= bytes.length && /^[A-Za-z]{4}/.test(ascii(bytes, field, 4));
+      const delay = tag ? (bytes[field + 21] << 4) | (bytes[field + 22] >> 4) : 0;
+      const padding = tag ? ((bytes[field + 22] & 0x0f) << 8) | bytes[field + 23] : 0;
+      expected = {
+        frames: frameCount * samplesPerFrame - delay - padding,
+        trimToDeclared: false,
+        // Decoders drop whole damaged frames; without the tag, allow for the unknown delay.
+        toleranceFrames: tag ? samplesPerFrame / 2 : 2 * samplesPerFrame + 2048,
+        source: 'Xing/Info frame count',
+      };
+    }
   }
-  return { kind: 'audio', format: 'mp3', decoder: 'mp3', damage };
+  return { kind: 'audio', format: 'mp3', decoder: 'mp3', damage, expected };
 }

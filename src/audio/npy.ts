@@ -112,8 +112,11 @@ export function decodeNpy(bytes: Uint8Array, name = 'npy data'): NpyArray {
   }
   let data: Float32Array;
   if (itemSize === 4 && littleEndian) {
-    // The common case: one copy (which also aligns the data to 4 bytes).
-    data = new Float32Array(bytes.slice(start, start + count * 4).buffer);
+    // The common case: one copy, which also aligns the data to 4 bytes. (Not `bytes.slice`: on
+    // a Node Buffer that returns a view into the same memory.)
+    const copy = new Uint8Array(count * 4);
+    copy.set(bytes.subarray(start, start + count * 4));
+    data = new Float32Array(copy.buffer);
   } else {
     data = convert(view, start, count, itemSize, littleEndian);
   }

@@ -15,10 +15,10 @@ export interface DecodedLike {
 /** Throws CorruptAudioError unless `audio` is plausible sound; returns its peak otherwise. */
 export function validateDecoded(file: string, audio: DecodedLike): number {
   const { sampleRate, channels } = audio;
+  if (channels.length === 0) throw new CorruptAudioError(file, 'decoded to no audio (no channels)');
   if (!Number.isFinite(sampleRate) || sampleRate <= 0) {
     throw new CorruptAudioError(file, `decoded with an invalid sample rate (${sampleRate})`);
   }
-  if (channels.length === 0) throw new CorruptAudioError(file, 'decoded to no channels');
   const length = channels[0].length;
   if (length === 0) throw new CorruptAudioError(file, 'decoded to zero samples');
   let peak = 0;
