@@ -26,6 +26,8 @@ const SMALL: WaveNetConfig = {
 interface Behaviour {
   /** Send only this many body bytes, then drop the connection. */
   cutAfter?: number;
+  /** Send only this many body bytes, then keep the connection open and silent. */
+  stallAfter?: number;
   /** Answer 200 with the whole file whatever the Range header says. */
   ignoreRange?: boolean;
   status?: number;
@@ -93,6 +95,10 @@ class FileServer {
       res.writeHead(200, { 'Content-Length': this.body.byteLength });
     }
     const rest = this.body.subarray(start);
+    if (behaviour.stallAfter !== undefined) {
+      res.write(rest.subarray(0, behaviour.stallAfter));
+      return;
+    }
     if (behaviour.cutAfter !== undefined) {
       const sent = start + behaviour.cutAfter;
       res.write(rest.subarray(0, behaviour.cutAfter), () => {
@@ -233,6 +239,27 @@ describe('model fetch nsynth (against a local server)', () => {
       const result = await fetchNsynthModel({ url, outDir, downloadDir, retryDelayMs: 0 });
       expect(result.download.resumedFrom).toBe(3000);
       await expectImported(outDir);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('drops a stalled connection and resumes', async () => {
+    const server = new FileServer(archive);
+    const url = await server.start();
+    try {
+      server.behaviours = [{ stallAfter: 2000 }];
+      const dest = join(root, 'stalled.tar');
+      const result = await downloadWithResume(url, dest, { stallTimeoutMs: 1000, retryDelayMs: 0 });
+      expect(server.ranges).toEqual([undefined, 'bytes=2000-']);
+      expect(result).toMatchObject({ bytes: archive.byteLength, cached: false });
+      expect((await readFile(dest)).equals(archive)).toBe(true);
+      // A finished file is not downloaded again.
+      expect(await downloadWithResume(url, dest)).toMatchObject({
+        cached: true,
+        bytes: archive.byteLength,
+      });
+      expect(server.ranges).toHaveLength(2);
     } finally {
       await server.stop();
     }

@@ -70,6 +70,8 @@ export interface DownloadOptions {
   retryDelayMs?: number;
   /** Fail unless the file has exactly this many bytes. */
   expectedBytes?: number;
+  /** Drop and resume a connection that sends nothing for this long (default 60 000 ms). */
+  stallTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -126,97 +128,113 @@ export async function downloadWithResume(
   }
   const part = `${dest}.part`;
   const resumedFrom = await fileSize(part);
+  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  type Outcome = { finished: DownloadResult } | { retry: string };
+
+  /** One request: resume from what is on disk, stream to the part file, check the size. */
+  const attemptOnce = async (isLast: boolean): Promise<Outcome> => {
+    const start = await fileSize(part);
+    // A connection that stalls (no headers or no data for a while) is dropped and resumed.
+    const controller = new AbortController();
+    let watchdog: NodeJS.Timeout | undefined;
+    const rearm = (): void => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(
+        () => controller.abort(new Error(`no data for ${stallTimeoutMs / 1000} s`)),
+        stallTimeoutMs,
+      );
+    };
+    rearm();
+    try {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          headers: start > 0 ? { Range: `bytes=${start}-` } : {},
+          redirect: 'follow',
+          signal: controller.signal,
+        });
+      } catch (error) {
+        const code = networkErrorCode(error);
+        if (code !== undefined && isLast) {
+          throw new ModelFetchError(`cannot reach ${new URL(url).host} (${code})`, {
+            file: url,
+            offline: true,
+            cause: error,
+          });
+        }
+        return { retry: code ?? describeError(error) };
+      }
+      let total: number | undefined;
+      let append = false;
+      if (response.status === 416) {
+        // Range not satisfiable: either the part is already complete, or it is longer than the file.
+        await response.body?.cancel();
+        const { total: announced } = parseContentRange(response.headers.get('content-range'));
+        if (announced !== undefined && announced === start) {
+          checkExpected(start, part);
+          await rename(part, dest);
+          return { finished: { path: dest, bytes: start, resumedFrom, cached: false } };
+        }
+        await truncate(part, 0);
+        return { retry: 'the partial download did not match the file on the server' };
+      }
+      if (response.status === 206) {
+        const range = parseContentRange(response.headers.get('content-range'));
+        if (range.first !== start) {
+          await response.body?.cancel();
+          await truncate(part, 0);
+          return { retry: `the server resumed at byte ${range.first}, not ${start}` };
+        }
+        total = range.total;
+        append = true;
+      } else if (response.status === 200) {
+        // A server that ignores Range sends the whole file: start over.
+        const length = response.headers.get('content-length');
+        total = length === null ? undefined : Number(length);
+      } else {
+        await response.body?.cancel();
+        const problem = `the server answered ${response.status} ${response.statusText}`;
+        if (response.status >= 500) return { retry: problem };
+        throw new ModelFetchError(`cannot download ${url}: ${problem}`, { file: url });
+      }
+      if (response.body === null) return { retry: 'the server sent no body' };
+      let done = append ? start : 0;
+      options.onProgress?.(done, total);
+      // Each chunk is on disk before the next is read, so a broken transfer leaves a file that
+      // ends exactly where the next attempt resumes.
+      const handle = await open(part, append ? 'a' : 'w');
+      try {
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+          rearm();
+          await writeAll(handle, chunk);
+          done += chunk.byteLength;
+          options.onProgress?.(done, total);
+        }
+      } catch (error) {
+        return { retry: `the transfer broke after ${done} bytes (${describeError(error)})` };
+      } finally {
+        await handle.close();
+      }
+      const size = await fileSize(part);
+      if (total !== undefined && size !== total) {
+        if (size < total) return { retry: `the transfer ended after ${size} of ${total} bytes` };
+        await truncate(part, 0);
+        return { retry: `the download grew to ${size} bytes, more than the ${total} announced` };
+      }
+      checkExpected(size, part);
+      await rename(part, dest);
+      return { finished: { path: dest, bytes: size, resumedFrom, cached: false } };
+    } finally {
+      clearTimeout(watchdog);
+    }
+  };
+
   let lastProblem = '';
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await sleep(retryDelayMs * 2 ** (attempt - 1));
-    const start = await fileSize(part);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        headers: start > 0 ? { Range: `bytes=${start}-` } : {},
-        redirect: 'follow',
-      });
-    } catch (error) {
-      const code = networkErrorCode(error);
-      lastProblem = code ?? describeError(error);
-      if (code !== undefined && attempt === retries) {
-        throw new ModelFetchError(`cannot reach ${new URL(url).host} (${code})`, {
-          file: url,
-          offline: true,
-          cause: error,
-        });
-      }
-      continue;
-    }
-    let total: number | undefined;
-    let append = false;
-    if (response.status === 416) {
-      // Range not satisfiable: either the part is already complete, or it is longer than the file.
-      await response.body?.cancel();
-      const { total: announced } = parseContentRange(response.headers.get('content-range'));
-      if (announced !== undefined && announced === start) {
-        checkExpected(start, part);
-        await rename(part, dest);
-        return { path: dest, bytes: start, resumedFrom, cached: false };
-      }
-      await truncate(part, 0);
-      lastProblem = 'the partial download did not match the file on the server';
-      continue;
-    }
-    if (response.status === 206) {
-      const range = parseContentRange(response.headers.get('content-range'));
-      if (range.first !== start) {
-        await response.body?.cancel();
-        await truncate(part, 0);
-        lastProblem = `the server resumed at byte ${range.first}, not ${start}`;
-        continue;
-      }
-      total = range.total;
-      append = true;
-    } else if (response.status === 200) {
-      // A server that ignores Range sends the whole file: start over.
-      const length = response.headers.get('content-length');
-      total = length === null ? undefined : Number(length);
-    } else {
-      await response.body?.cancel();
-      lastProblem = `the server answered ${response.status} ${response.statusText}`;
-      if (response.status >= 500) continue;
-      throw new ModelFetchError(`cannot download ${url}: ${lastProblem}`, { file: url });
-    }
-    if (response.body === null) {
-      lastProblem = 'the server sent no body';
-      continue;
-    }
-    let done = append ? start : 0;
-    options.onProgress?.(done, total);
-    // Each chunk is on disk before the next is read, so a broken transfer leaves a file that
-    // ends exactly where the next attempt resumes.
-    const handle = await open(part, append ? 'a' : 'w');
-    try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        await writeAll(handle, chunk);
-        done += chunk.byteLength;
-        options.onProgress?.(done, total);
-      }
-    } catch (error) {
-      lastProblem = `the transfer broke after ${done} bytes (${describeError(error)})`;
-      continue;
-    } finally {
-      await handle.close();
-    }
-    const size = await fileSize(part);
-    if (total !== undefined && size !== total) {
-      if (size > total) {
-        await truncate(part, 0);
-        lastProblem = `the download grew to ${size} bytes, more than the ${total} announced`;
-      } else {
-        lastProblem = `the transfer ended after ${size} of ${total} bytes`;
-      }
-      continue;
-    }
-    checkExpected(size, part);
-    await rename(part, dest);
-    return { path: dest, bytes: size, resumedFrom, cached: false };
+    const outcome = await attemptOnce(attempt === retries);
+    if ('finished' in outcome) return outcome.finished;
+    lastProblem = outcome.retry;
   }
   throw new ModelFetchError(
     `download of ${url} did not complete: ${lastProblem}. ${basename(part)} is kept; run the same command again to resume`,
