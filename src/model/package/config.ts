@@ -91,7 +91,8 @@ export const WAVENET_INTEGER_FIELDS = [
 ] as const satisfies ReadonlyArray<Exclude<keyof WaveNetConfig, 'family'>>;
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const KNOWN_TOP_LEVEL = new Set([
+/** config.json's fields, in the order they are written (and documented). */
+const FIELD_ORDER = [
   'format',
   'formatVersion',
   'name',
@@ -104,7 +105,8 @@ const KNOWN_TOP_LEVEL = new Set([
   'weights',
   'credits',
   'files',
-]);
+] as const;
+const KNOWN_TOP_LEVEL = new Set<string>(FIELD_ORDER);
 
 type Fields = Record<string, unknown>;
 
@@ -292,6 +294,11 @@ export function validateModelConfig(value: unknown, file = CONFIG_FILE): Validat
     };
   }
   if (weights !== undefined) config.weights = weights;
+  // Rebuild in the documented field order, so written files read in that order.
+  const fieldsOf = config as unknown as Record<string, unknown>;
+  const ordered: Record<string, unknown> = {};
+  for (const key of FIELD_ORDER) if (fieldsOf[key] !== undefined) ordered[key] = fieldsOf[key];
+  config = ordered as unknown as ModelConfig;
   for (const key of Object.keys(fields)) {
     if (!KNOWN_TOP_LEVEL.has(key)) check.warnings.push(`${file}: unknown field "${key}" ignored`);
   }
