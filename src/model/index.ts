@@ -12,6 +12,8 @@ export {
   openAutoencoder,
   SampleRateError,
 } from './autoencoder.js';
+// ONNX graph building and sessions; the WaveNet encoder, incremental generator and file jobs.
+export * from './onnx/index.js';
 // Model packages (config.json + weights), safetensors, random test weights.
 export * from './package/index.js';
 export { ParallelAutoencoder, type ParallelRuntimeOptions } from './parallel/index.js';
@@ -59,6 +61,23 @@ export {
   trainerDir,
   trainModel,
 } from './trainer.js';
+export * from './wavenet/index.js';
+export {
+  type EncodeFilesOptions,
+  encodeFiles,
+  type FileFailure,
+  type FileJobOutput,
+  type FileJobResult,
+  type JobDecodeOptions,
+  type JobModel,
+  type JobModelInfo,
+  type ModelChoice,
+  openModelForJob,
+  type SynthFilesOptions,
+  synthFiles,
+  synthOutputName,
+  synthStatePath,
+} from './wavenet/jobs.js';
 export {
   decoderReceptiveField,
   dilationOf,

@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { register as registerCurate } from './curate.js';
 import { register as registerDataset } from './dataset.js';
 import { register as registerDev } from './dev.js';
+import { register as registerEncode } from './encode.js';
 import { register as registerEval } from './eval.js';
 import { register as registerModel } from './model.js';
 import { register as registerModels } from './models.js';
+import { register as registerSynth } from './synth.js';
 import { register as registerTrain } from './train.js';
 
 /**
@@ -19,4 +21,6 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerCurate,
   registerDataset,
   registerDev,
+  registerEncode,
+  registerSynth,
 ];

@@ -88,7 +88,9 @@ export class GenerationAbortedError extends CommonsynthError {
   constructor(readonly checkpoint?: string) {
     super(
       'ABORTED',
-      checkpoint ? `generation stopped; state saved to ${checkpoint}` : 'generation stopped',
+      checkpoint
+        ? `generation stopped; state saved to ${checkpoint} (run the same job again to resume)`
+        : 'generation stopped',
       { file: checkpoint },
     );
   }

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { encodeFiles, type FileJobResult } from '../../model/wavenet/jobs.js';
+import { EXIT_FAILED } from '../program.js';
+import { createProgress } from '../progress.js';
+
+interface EncodeCliOptions {
+  model?: string;
+  out: string;
+  threads?: string;
+  pad?: boolean;
+  json?: boolean;
+}
+
+/** A positive integer option, or undefined when absent. */
+export function parsePositiveInteger(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${what} must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** Plain-text summary of an encode or synth job. */
+export function formatFileJob(verb: string, result: FileJobResult): string {
+  const lines = result.outputs.map(
+    (o) => `${o.output}  (${o.frames} frames, ${o.seconds.toFixed(2)} s)`,
+  );
+  for (const f of result.failures) lines.push(`failed: ${f.input}: ${f.error}`);
+  lines.push(
+    `${verb} ${result.outputs.length} file(s) with model ${result.model.name} (${result.model.family})` +
+      (result.failures.length > 0 ? `, ${result.failures.length} failed` : ''),
+  );
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('encode')
+    .description('encode audio files to embeddings: <name>_embeddings.npy, shape [frames, dims]')
+    .argument(
+      '<audio...>',
+      'audio files (any format prep reads; decoded to mono at the model rate)',
+    )
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--model <model>', 'model name or package folder (default: the shipped model)')
+    .option('--threads <n>', 'ONNX Runtime threads (default: one per core)')
+    .option(
+      '--pad',
+      'wavenet-ae: zero-pad a last partial frame instead of dropping it (Magenta drops it)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (inputs: string[], options: EncodeCliOptions) => {
+      const progress = createProgress('encode', { unit: 'files', total: inputs.length });
+      const result = await encodeFiles(inputs, {
+        outDir: options.out,
+        model: options.model,
+        threads: parsePositiveInteger(options.threads, '--threads'),
+        tail: options.pad ? 'pad' : 'crop',
+        onFile: (_done, _total, input) => progress.tick(1, input),
+      });
+      progress.stop();
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : `${formatFileJob('encoded', result)}\n`,
+      );
+      if (result.failures.length > 0) process.exitCode = EXIT_FAILED;
+    });
+}
