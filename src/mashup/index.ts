@@ -13,6 +13,17 @@ export {
   isFadeShape,
 } from './fades.js';
 export {
+  isEmbeddingPath,
+  type MashupFilesOptions,
+  type MashupFilesResult,
+  mashupFiles,
+  type RenderRecipeFileOptions,
+  recipeEmbeddingPath,
+  renderRecipeFile,
+  resolveSourcePath,
+  type SourceEncoder,
+} from './files.js';
+export {
   addLatentNoise,
   dimensionSpread,
   extractSegment,

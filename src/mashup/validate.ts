@@ -2,7 +2,8 @@
  * Recipe validation: a recipe comes from a file someone may have edited by hand, so every field is
  * checked on load and a failure names the file and the field.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../audio/index.js';
 import { RecipeError } from './errors.js';
 import { FADE_SHAPES } from './fades.js';
 import { FIT_MODES, MIX_MODES } from './latent.js';
@@ -245,8 +246,11 @@ export async function loadRecipe(path: string): Promise<Recipe> {
   return parseRecipe(value, path);
 }
 
-/** Write a recipe as pretty JSON (validated first, so no invalid recipe reaches disk). */
+/**
+ * Write a recipe as pretty JSON, atomically (validated first, so no invalid or half-written recipe
+ * reaches disk).
+ */
 export async function saveRecipe(path: string, recipe: Recipe): Promise<void> {
   const checked = parseRecipe(recipe, path);
-  await writeFile(path, `${JSON.stringify(checked, null, 2)}\n`);
+  await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(checked, null, 2)}\n`));
 }

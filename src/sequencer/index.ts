@@ -23,6 +23,12 @@ export {
   writeCredits,
 } from './credits.js';
 export {
+  clipCreditsPath,
+  type SequenceFilesOptions,
+  type SequenceFilesResult,
+  sequenceFiles,
+} from './files.js';
+export {
   float32AtMost,
   type LimiterOptions,
   type LimiterResult,

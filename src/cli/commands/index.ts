@@ -4,8 +4,10 @@ import { register as registerDataset } from './dataset.js';
 import { register as registerDev } from './dev.js';
 import { register as registerEncode } from './encode.js';
 import { register as registerEval } from './eval.js';
+import { register as registerMashup } from './mashup.js';
 import { register as registerModel } from './model.js';
 import { register as registerModels } from './models.js';
+import { register as registerSequence } from './sequence.js';
 import { register as registerSynth } from './synth.js';
 import { register as registerTrain } from './train.js';
 
@@ -23,4 +25,6 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerDev,
   registerEncode,
   registerSynth,
+  registerMashup,
+  registerSequence,
 ];
