@@ -77,7 +77,10 @@ function report(summary: CurateSummary): string {
 }
 
 /** Progress bars for listing, then downloading; waits are told on stderr. */
-function progressListener(enabled: boolean | undefined): {
+function progressListener(
+  enabled: boolean | undefined,
+  limit: number | undefined,
+): {
   onEvent: (e: CurateEvent) => void;
   stop: () => void;
 } {
@@ -87,8 +90,9 @@ function progressListener(enabled: boolean | undefined): {
   return {
     onEvent(event) {
       if (event.type === 'listing') {
-        listing ??= createProgress('listing', { unit: 'files', total: 0, enabled });
-        listing.setTotal(Math.max(event.taken, 1));
+        listing ??= createProgress('listing', { unit: 'files', total: limit ?? 0, enabled });
+        // Without a limit the total is unknown: the bar shows what has been found so far.
+        if (limit === undefined) listing.setTotal(Math.max(event.taken, 1));
         listing.tick(event.taken - taken, event.category);
         taken = event.taken;
       } else if (event.type === 'downloads') {
@@ -171,7 +175,7 @@ export function register(program: Command): void {
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
-      const progress = progressListener(flags.json ? false : undefined);
+      const progress = progressListener(flags.json ? false : undefined, flags.limit);
       let summary: CurateSummary;
       try {
         summary = await curate({
