@@ -45,7 +45,7 @@ export {
 } from './loaders.js';
 export { matchSourceLoudness, SOURCE_PEAK_CEILING_DBFS } from './loudness.js';
 export {
-  checkEmbedding,
+  checkSourceEmbedding,
   createRecipe,
   crossFade,
   DEFAULT_FADE_SECONDS,

@@ -52,7 +52,7 @@ function sourceName(input: { path?: string; sha1?: string }, index: number): str
 }
 
 /** Shape and finite-value checks on an embedding, naming the source on failure. */
-export function checkEmbedding(embedding: Embedding, name: string): void {
+export function checkSourceEmbedding(embedding: Embedding, name: string): void {
   const { frames, dims, data } = embedding;
   if (!Number.isInteger(frames) || frames < 1 || !Number.isInteger(dims) || dims < 1) {
     throw new RecipeSourceMismatchError(`embedding must have frames >= 1 and dims >= 1`, {
@@ -92,7 +92,7 @@ export function createRecipe(sources: RecipeSourceInput[], options: RecipeOption
   const timing = options.timing ?? DEFAULT_TIMING;
   const dims = sources[0].embedding.dims;
   sources.forEach((source, i) => {
-    checkEmbedding(source.embedding, sourceName(source, i));
+    checkSourceEmbedding(source.embedding, sourceName(source, i));
     if (source.embedding.dims !== dims) {
       throw new RecipeSourceMismatchError(
         `embedding has ${source.embedding.dims} dims but the first source has ${dims}`,
@@ -243,7 +243,7 @@ export function renderRecipeWith(
   const segments = recipe.sources.map((source, i) => {
     const embedding = embeddings[i];
     const name = sourceName(source, i);
-    checkEmbedding(embedding, name);
+    checkSourceEmbedding(embedding, name);
     if (embedding.dims !== recipe.dims || embedding.frames !== source.frames) {
       throw new RecipeSourceMismatchError(
         `recipe expects ${source.frames} x ${recipe.dims} embedding frames, got ${embedding.frames} x ${embedding.dims}`,

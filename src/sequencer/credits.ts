@@ -298,7 +298,7 @@ function modelCreditLines(model: ModelCredit): string[] {
 }
 
 /** CREDITS.txt: the same credits for people, one TASL block per source. */
-export function formatCreditsText(credits: Credits): string {
+export function creditsText(credits: Credits): string {
   const lines: string[] = [];
   lines.push(credits.work ? `Credits for ${credits.work}` : 'Credits');
   lines.push(`Made with ${credits.generator} from seed ${credits.seed}.`);
@@ -339,7 +339,7 @@ export async function writeCredits(
   const json = join(dir, CREDITS_JSON);
   const text = join(dir, CREDITS_TEXT);
   await writeFile(json, `${JSON.stringify(credits, null, 2)}\n`);
-  await writeFile(text, formatCreditsText(credits));
+  await writeFile(text, creditsText(credits));
   return { json, text };
 }
 

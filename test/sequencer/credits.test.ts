@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecipe } from '../../src/mashup/index.js';
 import {
   buildCredits,
-  formatCreditsText,
+  creditsText,
   licenseTerms,
   ManifestCsvError,
   mergeCredits,
@@ -70,7 +70,7 @@ describe('credits from the shared corpus manifest', () => {
     const attribution = built.notices.find((n) => n.startsWith('Attribution'))!;
     expect(attribution).toContain(`${needCredit.length} source(s)`);
     for (const r of needCredit) expect(attribution).toContain(`"${r.title}"`);
-    const text = formatCreditsText(built);
+    const text = creditsText(built);
     for (const f of used) {
       expect(text).toContain(`"${row(f).title}" by ${row(f).author}`);
       expect(text).toContain(`License: ${row(f).license}`);
