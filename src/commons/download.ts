@@ -54,6 +54,11 @@ export interface DownloaderOptions extends Omit<HttpOptions, 'userAgent'> {
   verifyRetries?: number;
   /** Called with each chunk's size as it is written. */
   onBytes?: (bytes: number) => void;
+  /**
+   * A download that receives nothing for this many ms is dropped and resumed with Range
+   * (default 60 s).
+   */
+  stallTimeoutMs?: number;
 }
 
 /** sha1 of a file on disk, streamed. */
@@ -80,8 +85,10 @@ export class Downloader {
   private readonly maxPerHost: number;
   private readonly verifyRetries: number;
   private readonly onBytes?: (bytes: number) => void;
+  private readonly stallTimeoutMs: number;
 
   constructor(options: DownloaderOptions) {
+    this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
     this.http = new PoliteHttp({ ...options, userAgent: userAgent(options.contact) });
     this.maxPerHost = options.maxConcurrentPerHost ?? DEFAULT_MAX_DOWNLOADS;
     this.bucket = bandwidthBucket(options.bandwidthMbps ?? DEFAULT_BANDWIDTH_MBPS, this.http.clock);
@@ -172,10 +179,36 @@ export class Downloader {
       'Accept-Encoding': 'identity',
     };
     if (offset > 0) headers.Range = `bytes=${offset}-`;
+    // The watchdog: reset by every chunk, it aborts a connection that has gone quiet.
+    const watchdog = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => watchdog.abort(new TransferError(`no data for ${this.stallTimeoutMs} ms`)),
+        this.stallTimeoutMs,
+      );
+    };
+    arm();
+    try {
+      await this.receive(target, offset, headers, watchdog.signal, arm);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async receive(
+    target: DownloadTarget,
+    offset: number,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    onProgress: () => void,
+  ): Promise<void> {
     const response = await this.http.get(
       target.url,
       headers,
       (status) => status === 200 || status === 206 || status === 416,
+      signal,
     );
     let start = offset;
     if (response.status === 416) {
@@ -199,7 +232,10 @@ export class Downloader {
     try {
       if (!response.body) throw new TransferError('empty response body');
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        onProgress();
         await this.bucket.take(chunk.byteLength);
+        // Waiting on the bandwidth cap is not a stall.
+        onProgress();
         await file.write(chunk);
         written += chunk.byteLength;
         this.onBytes?.(chunk.byteLength);

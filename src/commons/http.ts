@@ -29,6 +29,11 @@ export interface HttpOptions {
   clock?: Clock;
   retry?: Partial<RetryPolicy>;
   onWait?: (event: WaitEvent) => void;
+  /**
+   * A request (without a caller's signal) that has not finished within this many ms is dropped
+   * and retried like a network error (default 60 s), so a stalled connection cannot hang a run.
+   */
+  timeoutMs?: number;
 }
 
 /** Resolved HTTP settings shared by the API client and the downloader. */
@@ -38,8 +43,10 @@ export class PoliteHttp {
   readonly policy: RetryPolicy;
   private readonly fetchImpl: FetchLike;
   private readonly onWait?: (event: WaitEvent) => void;
+  readonly timeoutMs: number;
 
   constructor(options: HttpOptions) {
+    this.timeoutMs = options.timeoutMs ?? 60_000;
     this.userAgent = options.userAgent;
     this.clock = options.clock ?? realClock;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -68,6 +75,8 @@ export class PoliteHttp {
     url: string,
     headers: Record<string, string>,
     accept: (status: number) => boolean = (status) => status >= 200 && status < 300,
+    /** Aborts the request (and its body) from outside, e.g. a download's stall watchdog. */
+    signal?: AbortSignal,
   ): Promise<Response> {
     const { maxAttempts } = this.policy;
     let lastProblem = '';
@@ -77,8 +86,12 @@ export class PoliteHttp {
         response = await this.fetchImpl(url, {
           headers: { 'User-Agent': this.userAgent, ...headers },
           redirect: 'follow',
+          // A caller's signal governs the body too (a fixed timeout would cut long downloads).
+          signal: signal ?? AbortSignal.timeout(this.timeoutMs),
         });
       } catch (error) {
+        // Aborted by the caller: theirs to handle, not ours to retry.
+        if (signal?.aborted) throw signal.reason;
         lastProblem = describeError(error);
         if (attempt + 1 < maxAttempts) {
           await this.wait({

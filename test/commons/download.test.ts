@@ -95,6 +95,26 @@ describe('Downloader against the local Commons', () => {
     expect(existsSync(target(fixture, file).tempPath)).toBe(false);
   });
 
+  it('drops a download that goes silent and resumes it with a Range request', async () => {
+    fixture = await startFixture();
+    const file = audioFiles(fixture)[4];
+    fixture.faults.stall.add(file.sha1);
+    const downloader = new Downloader({
+      contact: CONTACT,
+      retry: FAST_BACKOFF,
+      stallTimeoutMs: 300,
+    });
+    const outcome = await downloader.download(target(fixture, file));
+    expect(outcome).toMatchObject({ status: 'downloaded', bytes: file.bytes.length });
+    const half = Math.floor(file.bytes.length / 2);
+    const requests = fixture.log.downloads.filter((d) => d.sha1 === file.sha1);
+    expect(requests.map((r) => [r.range, r.bytesSent])).toEqual([
+      [undefined, half],
+      [`bytes=${half}-`, file.bytes.length - half],
+    ]);
+    expect(sha1(readFileSync(target(fixture, file).finalPath))).toBe(file.sha1);
+  });
+
   it('resumes from a partial file left by an earlier process', async () => {
     fixture = await startFixture();
     const file = audioFiles(fixture)[1];
