@@ -28,6 +28,17 @@ export {
   writeNpy,
 } from './npy.js';
 export {
+  AUDIO_EXTENSIONS,
+  formatPrepSummary,
+  type PrepFileResult,
+  type PrepNormalize,
+  type PrepOptions,
+  type PrepProgress,
+  type PrepSampleFormat,
+  type PrepSummary,
+  prepFiles,
+} from './prep.js';
+export {
   RESAMPLE_QUALITIES,
   type ResampleOptions,
   type ResampleQuality,
@@ -37,6 +48,7 @@ export { MAX_PLAUSIBLE_PEAK, validateDecoded } from './validate.js';
 export {
   decodeWav,
   encodeWav,
+  findWavChunk,
   readWav,
   WAV_SAMPLE_FORMATS,
   type WavAudio,

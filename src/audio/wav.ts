@@ -22,6 +22,11 @@ export const WAV_SAMPLE_FORMATS: readonly WavSampleFormat[] = [
 export interface WavOptions {
   /** Default 'pcm16'. */
   format?: WavSampleFormat;
+  /**
+   * Extra RIFF chunks written before the samples (e.g. provenance). Readers skip chunks they do
+   * not know. Ids are 4 ASCII characters.
+   */
+  extraChunks?: ReadonlyArray<{ id: string; data: Uint8Array }>;
 }
 
 export interface WavAudio {
@@ -85,8 +90,14 @@ export function encodeWav(
   const extensible = count > 2 || (bits > 16 && !isFloat);
   const fmtBytes = extensible ? 40 : isFloat ? 18 : 16;
   const factBytes = isFloat ? 12 : 0;
+  const extras = options.extraChunks ?? [];
+  for (const chunk of extras) {
+    if (!/^[\x20-\x7e]{4}$/.test(chunk.id)) throw new UsageError(`WAV: bad chunk id "${chunk.id}"`);
+  }
+  // Chunks are padded to an even length (some readers ignore the pad byte: keep it even anyway).
+  const extraBytes = extras.reduce((sum, c) => sum + 8 + c.data.length + (c.data.length & 1), 0);
   const dataPad = dataBytes & 1;
-  const total = 12 + 8 + fmtBytes + factBytes + 8 + dataBytes + dataPad;
+  const total = 12 + 8 + fmtBytes + factBytes + extraBytes + 8 + dataBytes + dataPad;
   if (total > 0xffffffff) throw new UsageError('WAV: audio too long for a 4 GiB RIFF file');
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer);
@@ -126,6 +137,12 @@ export function encodeWav(
     view.setUint32(at + 4, 4, true);
     view.setUint32(at + 8, frames, true);
     at += 12;
+  }
+  for (const chunk of extras) {
+    text(at, chunk.id);
+    view.setUint32(at + 4, chunk.data.length, true);
+    bytes.set(chunk.data, at + 8);
+    at += 8 + chunk.data.length + (chunk.data.length & 1);
   }
   text(at, 'data');
   view.setUint32(at + 4, dataBytes, true);
@@ -220,6 +237,26 @@ export function decodeWav(bytes: Uint8Array, name = 'WAV data'): WavAudio {
     at = body + size + (size & 1);
   }
   throw new CorruptAudioError(name, fmt ? 'no "data" chunk' : 'no "fmt " chunk');
+}
+
+/**
+ * The body of the first chunk called `id` in a WAV file's bytes, or undefined. Works on the
+ * first few KiB of a file (the chunk walk stops where the bytes end).
+ */
+export function findWavChunk(bytes: Uint8Array, id: string): Uint8Array | undefined {
+  if (bytes.length < 12) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ascii = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (ascii(0) !== 'RIFF' || ascii(8) !== 'WAVE') return undefined;
+  let at = 12;
+  while (at + 8 <= bytes.length) {
+    const size = view.getUint32(at + 4, true);
+    if (ascii(at) === id) {
+      return at + 8 + size <= bytes.length ? bytes.subarray(at + 8, at + 8 + size) : undefined;
+    }
+    at += 8 + size + (size & 1);
+  }
+  return undefined;
 }
 
 function readSamples(

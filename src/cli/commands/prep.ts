@@ -1,0 +1,68 @@
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import {
+  formatPrepSummary,
+  type PrepNormalize,
+  type PrepSampleFormat,
+  prepFiles,
+} from '../../audio/prep.js';
+import { RESAMPLE_QUALITIES, type ResampleQuality } from '../../audio/resample.js';
+import { UsageError } from '../../errors.js';
+import { EXIT_FAILED } from '../program.js';
+import { createProgress, type Progress } from '../progress.js';
+
+interface PrepCliOptions {
+  out: string;
+  rate: string;
+  normalize: string;
+  format: string;
+  quality: string;
+  json?: boolean;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value as T;
+}
+
+export function register(program: Command): void {
+  program
+    .command('prep')
+    .description('decode audio files and folders (recursively) to mono WAV at one sample rate')
+    .argument('<inputs...>', 'audio files or folders')
+    .requiredOption('-o, --out <dir>', 'output folder (the inputs’ folder structure is mirrored)')
+    .option('-r, --rate <hz>', 'output sample rate', '16000')
+    .option('--normalize <mode>', 'peak (to −1 dBFS) or none', 'none')
+    .option('--format <format>', 'pcm16 or float32', 'pcm16')
+    .option('--quality <quality>', `resampler: ${RESAMPLE_QUALITIES.join(', ')}`, 'best')
+    .option('--json', 'print one JSON summary object instead of text')
+    .action(async (inputs: string[], options: PrepCliOptions) => {
+      const rate = Number(options.rate);
+      if (!/^\d+$/.test(options.rate))
+        throw new UsageError(`--rate must be a whole number of Hz, got "${options.rate}"`);
+      const normalize = oneOf<PrepNormalize>('normalize', options.normalize, ['peak', 'none']);
+      const format = oneOf<PrepSampleFormat>('format', options.format, ['pcm16', 'float32']);
+      const quality = oneOf<ResampleQuality>('quality', options.quality, RESAMPLE_QUALITIES);
+      let progress: Progress | undefined;
+      const summary = await prepFiles(inputs, {
+        outDir: options.out,
+        sampleRate: rate,
+        normalize,
+        format,
+        quality,
+        onProgress: ({ completed, total, result }) => {
+          if (completed === 0) {
+            progress = createProgress('prep', { unit: 'files', total });
+            return;
+          }
+          progress?.tick(1, result ? basename(result.input) : '');
+        },
+      }).finally(() => progress?.stop());
+      process.stdout.write(
+        options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatPrepSummary(summary)}\n`,
+      );
+      if (summary.failed > 0) process.exitCode = EXIT_FAILED;
+    });
+}
