@@ -20,7 +20,7 @@ import {
   saveRecipe,
 } from '../../src/mashup/index.js';
 import type { Embedding } from '../../src/types.js';
-import { corpusDir } from '../helpers/shared.js';
+import { corpusDir, repoRoot } from '../helpers/shared.js';
 import { randomWalkEmbedding } from './helpers.js';
 
 const rmsLevel = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
@@ -154,6 +154,14 @@ describe('recipes', () => {
     const broken = join(dir, 'broken.json');
     await writeFile(broken, '{ "format": ');
     await expect(loadRecipe(broken)).rejects.toThrow(/broken\.json: not valid JSON/);
+  });
+
+  it('document their format with an example that is a valid recipe', async () => {
+    const doc = await readFile(join(repoRoot, 'docs', 'recipes.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)![1];
+    const recipe = parseRecipe(JSON.parse(example), 'docs/recipes.md');
+    expect(recipe.sources).toHaveLength(2);
+    expect(recipe.weights.type).toBe('crossfade');
   });
 
   it('encode audio sources after matching their loudness, and explain when no model is there', async () => {
