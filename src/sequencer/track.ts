@@ -116,7 +116,19 @@ export function sequenceTrack(clips: Float32Array[], options: SequenceOptions): 
       `track length must be a positive number of seconds, got ${options.lengthSeconds}`,
     );
   }
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
+    throw new UsageError(`sample rate must be a positive integer, got ${sampleRate}`);
+  }
   const length = Math.round(options.lengthSeconds * sampleRate);
+  clips.forEach((clip, i) => {
+    for (let k = 0; k < clip.length; k++) {
+      if (!Number.isFinite(clip[k])) {
+        throw new UsageError(
+          `clip ${i} has a non-finite sample at ${k}; decode and validate it first`,
+        );
+      }
+    }
+  });
   const usable = clips.flatMap((clip, i) => (clip.length > 0 ? [i] : []));
   if (usable.length === 0) throw new UsageError('nothing to sequence: every clip is empty');
   const overlap = options.overlapSeconds ?? { min: 0.5, max: 2 };

@@ -172,5 +172,9 @@ describe('sequenceTrack', () => {
     expect(() => sequenceTrack(clips, { lengthSeconds: 5, seed: 1, tempo: { bpm: 0 } })).toThrow(
       /bpm/,
     );
+    const broken = Float32Array.from([0, 0.1, Number.NaN, 0]);
+    expect(() => sequenceTrack([clips[0], broken], { lengthSeconds: 5, seed: 1 })).toThrow(
+      /clip 1 has a non-finite sample at 2/,
+    );
   });
 });
