@@ -15,6 +15,7 @@ import {
 import { ParallelAutoencoder } from './parallel/index.js';
 import { type ResolvedModel, resolveModel } from './registry.js';
 import {
+  type CheckpointOptions,
   createWaveNetEncoder,
   createWaveNetGenerator,
   type WaveNetEncoder,
@@ -45,8 +46,8 @@ export interface DecodeOptions {
   onProgress?: (doneSamples: number, totalSamples: number) => void;
   /** wavenet-ae: split long sequences into chunks of about this many seconds, generated as one batch. */
   chunkSeconds?: number;
-  /** wavenet-ae: a state file that makes a killed decode resume where it stopped. */
-  checkpoint?: string;
+  /** wavenet-ae: a state file (or its options) that makes a killed decode resume where it stopped. */
+  checkpoint?: string | CheckpointOptions;
   /** Stops decoding (wavenet-ae saves its checkpoint first). */
   signal?: AbortSignal;
 }

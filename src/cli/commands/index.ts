@@ -8,6 +8,7 @@ import { register as registerMashup } from './mashup.js';
 import { register as registerModel } from './model.js';
 import { register as registerModels } from './models.js';
 import { register as registerPrep } from './prep.js';
+import { register as registerRun } from './run.js';
 import { register as registerSequence } from './sequence.js';
 import { register as registerSynth } from './synth.js';
 import { register as registerTrain } from './train.js';
@@ -17,6 +18,7 @@ import { register as registerTrain } from './train.js';
  * Add new commands to this list.
  */
 export const commandRegistrars: Array<(program: Command) => void> = [
+  registerRun,
   registerPrep,
   registerModels,
   registerModel,

@@ -1,0 +1,407 @@
+/**
+ * `run`: the main job, end to end. Sources (a Commons theme/category, or a local folder) → prep →
+ * encode (cached in the embedding store) → N random pairs → mashup recipes → synth (one batch) →
+ * sequence → track.wav, clips, credits and run.json.
+ *
+ * Every stage's output is written atomically and reused when a re-run finds it valid, so a killed
+ * run resumes: encodings come from the store, recipes are re-derived from the seed (cheap and
+ * exact), clips whose recipe hash matches are kept, and an interrupted synthesis resumes from the
+ * generator's state file.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { loadMono, readWav, writeFileAtomic, writeWav } from '../audio/index.js';
+import { describeError, UsageError } from '../errors.js';
+import { createRecipe, type Recipe, renderRecipeWith, saveRecipe } from '../mashup/index.js';
+import { type Autoencoder, openAutoencoder } from '../model/autoencoder.js';
+import { commonsynthHome } from '../model/registry.js';
+import { assertSeed, createRng, deriveSeed } from '../random.js';
+import { buildCredits, type Credits, sequenceTrack, writeCredits } from '../sequencer/index.js';
+import type { Embedding } from '../types.js';
+import { VERSION } from '../version.js';
+import { EmbeddingStore, modelKey } from './embedding-store.js';
+import { commonsSources, folderSources, type RunSource, type RunSourceFile } from './sources.js';
+
+export const RUN_STAGES = ['sources', 'encode', 'mashup', 'synth', 'sequence', 'credits'] as const;
+export type RunStage = (typeof RUN_STAGES)[number];
+
+export interface RunOptions {
+  source: RunSource;
+  outDir: string;
+  /** Mashup clips, one per random pair of sources (default 4). */
+  pairs?: number;
+  /** Track length in seconds (default 60). */
+  lengthSeconds?: number;
+  /** Length of each clip in seconds (default: enough for the clips to cover the track). */
+  clipSeconds?: number;
+  seed?: number;
+  /** Model name or folder (default: the shipped default model). */
+  model?: string;
+  /** Embedding store root (default $COMMONSYNTH_HOME/embeddings). */
+  storeDir?: string;
+  /** ONNX Runtime threads. */
+  threads?: number;
+  /** Sampling temperature for stochastic models. */
+  temperature?: number;
+  onEvent?: (event: RunEvent) => void;
+  /** How often an interrupted synthesis can resume from, in seconds (default 10). */
+  checkpointSeconds?: number;
+  /** Stops the run (synthesis saves its state first). */
+  signal?: AbortSignal;
+}
+
+export type RunEvent =
+  | { type: 'stage'; stage: RunStage }
+  | { type: 'progress'; stage: RunStage; done: number; total: number; label?: string };
+
+export interface RunFailure {
+  stage: RunStage;
+  file: string;
+  error: string;
+}
+
+export interface ClipReport {
+  file: string;
+  recipe: string;
+  sources: string[];
+  seconds: number;
+  reused: boolean;
+}
+
+export interface RunReport {
+  version: string;
+  options: {
+    source: RunSource;
+    pairs: number;
+    lengthSeconds: number;
+    clipSeconds: number;
+    seed: number;
+    model: string;
+  };
+  model: { name: string; family: string; key: string };
+  timings: Partial<Record<RunStage, number>>;
+  counts: {
+    sources: number;
+    encoded: number;
+    encodedReused: number;
+    clips: number;
+    clipsReused: number;
+    failed: number;
+  };
+  failures: RunFailure[];
+  clips: ClipReport[];
+  track: string;
+  trackSeconds: number;
+  credits: string;
+}
+
+/** Default clip length: the clips together (with ~1.5 s overlaps) cover the track once. */
+export function defaultClipSeconds(lengthSeconds: number, pairs: number): number {
+  return Math.min(30, Math.max(3, lengthSeconds / pairs + 1.5));
+}
+
+/**
+ * The pairs of a run over `sourceCount` encoded sources (already in seeded random order): each
+ * source in one pair while there are enough, (0,1), (2,3)…; otherwise pairs drawn at random.
+ */
+export function choosePairs(sourceCount: number, count: number, seed: number): [number, number][] {
+  if (sourceCount >= 2 * count) {
+    return Array.from({ length: count }, (_, i): [number, number] => [2 * i, 2 * i + 1]);
+  }
+  return drawPairs(sourceCount, count, seed);
+}
+
+/** Draws `count` pairs of distinct sources; no pair repeats while unused pairs remain. */
+export function drawPairs(sourceCount: number, count: number, seed: number): [number, number][] {
+  if (sourceCount < 2)
+    throw new UsageError(`a mashup needs at least 2 sources, found ${sourceCount}`);
+  const rng = createRng(deriveSeed(seed, 'pairs'));
+  const all: [number, number][] = [];
+  for (let a = 0; a < sourceCount; a++) for (let b = a + 1; b < sourceCount; b++) all.push([a, b]);
+  const pairs: [number, number][] = [];
+  let bag: [number, number][] = [];
+  while (pairs.length < count) {
+    if (bag.length === 0) bag = rng.shuffle(all);
+    const [a, b] = bag.pop()!;
+    // Which source comes first matters to the cross-fade; draw it too.
+    pairs.push(rng.chance(0.5) ? [a, b] : [b, a]);
+  }
+  return pairs;
+}
+
+function sha1Hex(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function clipName(index: number): string {
+  return `clip-${String(index + 1).padStart(2, '0')}`;
+}
+
+interface ClipMeta {
+  recipeHash: string;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+}
+
+export async function runPipeline(options: RunOptions): Promise<RunReport> {
+  const pairsCount = options.pairs ?? 4;
+  const lengthSeconds = options.lengthSeconds ?? 60;
+  const seed = options.seed ?? 0;
+  assertSeed(seed);
+  if (!Number.isInteger(pairsCount) || pairsCount < 1) {
+    throw new UsageError(`--pairs must be a positive integer, got ${pairsCount}`);
+  }
+  if (!(lengthSeconds > 0))
+    throw new UsageError(`--length must be > 0 seconds, got ${lengthSeconds}`);
+  const clipSeconds = options.clipSeconds ?? defaultClipSeconds(lengthSeconds, pairsCount);
+  if (!(clipSeconds > 0)) throw new UsageError(`--clip-length must be > 0, got ${clipSeconds}`);
+
+  const emit = options.onEvent ?? (() => {});
+  const outDir = options.outDir;
+  const clipsDir = join(outDir, 'clips');
+  await mkdir(clipsDir, { recursive: true });
+  const timings: Partial<Record<RunStage, number>> = {};
+  const failures: RunFailure[] = [];
+  const timed = async <T>(stage: RunStage, work: () => Promise<T>): Promise<T> => {
+    emit({ type: 'stage', stage });
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[stage] = Math.round(performance.now() - started) / 1000;
+    }
+  };
+
+  // 1. Sources.
+  const sources = await timed('sources', async () =>
+    options.source.kind === 'folder'
+      ? folderSources(options.source.dir)
+      : commonsSources(options.source),
+  );
+  if (sources.length === 0) {
+    throw new UsageError(
+      options.source.kind === 'folder'
+        ? `no audio files found in ${options.source.dir}`
+        : 'the Commons crawl found no downloadable free audio',
+    );
+  }
+
+  const model = await openAutoencoder(options.model, { threads: options.threads });
+  try {
+    const key = await modelKey(model.info.dir, model.info.name);
+    const store = new EmbeddingStore(options.storeDir ?? join(commonsynthHome(), 'embeddings'));
+
+    // 2. Prep + encode, cached by source sha1 and model. Only as many sources as the pairs
+    // need are encoded, taken in a seeded random order; a file that fails is recorded and the
+    // next one is taken instead, so one bad file never stops the run.
+    let encodedReused = 0;
+    const encoded: { source: RunSourceFile; embedding: Embedding }[] = [];
+    const wanted = Math.min(sources.length, 2 * pairsCount);
+    const order = createRng(deriveSeed(seed, 'sources')).shuffle(sources);
+    await timed('encode', async () => {
+      for (const source of order) {
+        if (encoded.length >= wanted) break;
+        emit({
+          type: 'progress',
+          stage: 'encode',
+          done: encoded.length,
+          total: wanted,
+          label: source.path,
+        });
+        try {
+          let embedding = await store.get(source.sha1, key);
+          if (embedding) {
+            encodedReused++;
+          } else {
+            const audio = await loadMono(source.path, { sampleRate: model.info.sampleRate });
+            embedding = await model.encode(audio);
+            await store.put(source.sha1, key, embedding);
+          }
+          encoded.push({ source, embedding });
+        } catch (error) {
+          failures.push({ stage: 'encode', file: source.path, error: describeError(error) });
+        }
+      }
+      emit({ type: 'progress', stage: 'encode', done: wanted, total: wanted });
+    });
+
+    // 3. Pairs and mashup recipes (re-derived from the seed every run: exact and cheap).
+    const recipes = await timed('mashup', async () => {
+      const pairs = choosePairs(encoded.length, pairsCount, seed);
+      const made: { recipe: Recipe; embedding: Embedding; pair: RunSourceFile[] }[] = [];
+      for (const [i, [a, b]] of pairs.entries()) {
+        const chosen = [encoded[a], encoded[b]];
+        const recipe = createRecipe(
+          chosen.map(({ source, embedding }) => ({
+            embedding,
+            kind: 'audio' as const,
+            path: source.path,
+            sha1: source.sha1,
+          })),
+          {
+            seed: deriveSeed(seed, `clip ${i}`),
+            model: { name: model.info.name },
+            lengthSeconds: clipSeconds,
+            fit: 'loop',
+          },
+        );
+        const embedding = renderRecipeWith(
+          recipe,
+          chosen.map((c) => c.embedding),
+        );
+        await saveRecipe(join(clipsDir, `${clipName(i)}.recipe.json`), recipe);
+        made.push({ recipe, embedding, pair: chosen.map((c) => c.source) });
+      }
+      return made;
+    });
+
+    // 4. Synth: every clip whose audio is missing or stale, in one batch.
+    const clipReports: ClipReport[] = [];
+    const clipAudio: Float32Array[] = new Array(recipes.length);
+    await timed('synth', async () => {
+      const todo: number[] = [];
+      for (const [i, { recipe }] of recipes.entries()) {
+        const wavPath = join(clipsDir, `${clipName(i)}.wav`);
+        const meta = await readJson<ClipMeta>(join(clipsDir, `${clipName(i)}.meta.json`));
+        const recipeHash = sha1Hex(
+          JSON.stringify({ recipe, model: key, temperature: options.temperature }),
+        );
+        if (meta?.recipeHash === recipeHash && existsSync(wavPath)) {
+          const wav = await readWav(wavPath);
+          clipAudio[i] = wav.channels[0];
+        } else {
+          todo.push(i);
+        }
+      }
+      if (todo.length > 0) {
+        const statePath = join(outDir, '.synth-state');
+        const audio = await model.decode(
+          todo.map((i) => recipes[i].embedding),
+          {
+            seed: deriveSeed(seed, 'synth'),
+            temperature: options.temperature,
+            checkpoint: { path: statePath, everySeconds: options.checkpointSeconds ?? 10 },
+            signal: options.signal,
+            onProgress: (done, total) => emit({ type: 'progress', stage: 'synth', done, total }),
+          },
+        );
+        for (const [j, i] of todo.entries()) {
+          clipAudio[i] = audio[j];
+          await writeWav(join(clipsDir, `${clipName(i)}.wav`), audio[j], model.info.sampleRate, {
+            format: 'float32',
+          });
+          const recipeHash = sha1Hex(
+            JSON.stringify({
+              recipe: recipes[i].recipe,
+              model: key,
+              temperature: options.temperature,
+            }),
+          );
+          await writeJson(join(clipsDir, `${clipName(i)}.meta.json`), { recipeHash });
+        }
+      }
+      for (const [i, { pair }] of recipes.entries()) {
+        clipReports.push({
+          file: relative(outDir, join(clipsDir, `${clipName(i)}.wav`)),
+          recipe: relative(outDir, join(clipsDir, `${clipName(i)}.recipe.json`)),
+          sources: pair.map((s) => s.path),
+          seconds: clipAudio[i].length / model.info.sampleRate,
+          reused: !todo.includes(i),
+        });
+      }
+    });
+
+    // 5. Sequence.
+    const trackPath = join(outDir, 'track.wav');
+    const track = await timed('sequence', async () => {
+      const sequenced = sequenceTrack(clipAudio, {
+        lengthSeconds,
+        seed: deriveSeed(seed, 'sequence'),
+        sampleRate: model.info.sampleRate,
+      });
+      await writeWav(trackPath, sequenced.audio, sequenced.sampleRate, { format: 'pcm16' });
+      return sequenced;
+    });
+
+    // 6. Credits: the track, and each clip.
+    const modelCredit = await readModelCredit(model);
+    await timed('credits', async () => {
+      const usedSources = new Map<string, RunSourceFile>();
+      for (const { pair } of recipes) for (const s of pair) usedSources.set(s.sha1, s);
+      const trackCredits: Credits = buildCredits({
+        work: 'track.wav',
+        sources: [...usedSources.values()].map((s) => s.credit),
+        model: modelCredit,
+        seed,
+        recipes: recipes.map((_, i) =>
+          relative(outDir, join(clipsDir, `${clipName(i)}.recipe.json`)),
+        ),
+      });
+      await writeCredits(outDir, trackCredits);
+      for (const [i, { pair }] of recipes.entries()) {
+        const clipCredits = buildCredits({
+          work: `${clipName(i)}.wav`,
+          sources: pair.map((s) => s.credit),
+          model: modelCredit,
+          seed: recipes[i].recipe.seed,
+          recipe: recipes[i].recipe,
+        });
+        await writeCredits(join(clipsDir, clipName(i)), clipCredits);
+      }
+    });
+
+    const report: RunReport = {
+      version: VERSION,
+      options: {
+        source: options.source,
+        pairs: pairsCount,
+        lengthSeconds,
+        clipSeconds,
+        seed,
+        model: options.model ?? 'default',
+      },
+      model: { name: model.info.name, family: model.info.family, key },
+      timings,
+      counts: {
+        sources: sources.length,
+        encoded: encoded.length,
+        encodedReused,
+        clips: recipes.length,
+        clipsReused: clipReports.filter((c) => c.reused).length,
+        failed: failures.length,
+      },
+      failures,
+      clips: clipReports,
+      track: 'track.wav',
+      trackSeconds: track.audio.length / track.sampleRate,
+      credits: 'credits.json',
+    };
+    await writeJson(join(outDir, 'run.json'), report);
+    return report;
+  } finally {
+    await model.close();
+  }
+}
+
+async function readModelCredit(model: Autoencoder) {
+  const config = await readJson<{ name?: string; version?: string; credits?: unknown }>(
+    join(model.info.dir, 'config.json'),
+  );
+  return {
+    name: config?.name ?? model.info.name,
+    version: config?.version,
+    credits: config?.credits,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Where a run's sounds come from: a local folder (credits from its manifest.csv, if any), or a
+ * commonsynth dataset curated from Commons (credits from its SQLite manifest).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { extname, join, relative, sep } from 'node:path';
+import { CommonsRequestError } from '../commons/index.js';
+import { type CurateConfig, type CurateSummary, curate, openManifest } from '../dataset/index.js';
+import { CommonsynthError } from '../errors.js';
+import { readLocalManifestCredits, type SourceCredit } from '../sequencer/index.js';
+
+/** One input sound of a run. */
+export interface RunSourceFile {
+  path: string;
+  sha1: string;
+  /** Theme (dataset) or parent folder name (local folder). */
+  theme: string;
+  credit: SourceCredit;
+}
+
+export type RunSource =
+  | { kind: 'folder'; dir: string }
+  | {
+      kind: 'commons';
+      /** The dataset folder (manifest.sqlite + store/). */
+      dataDir: string;
+      theme?: string;
+      categories?: string[];
+      contact: string;
+      apiUrl?: string;
+      depth?: number;
+      limit?: number;
+      config?: CurateConfig;
+    };
+
+/** Commons could not be reached (offline, DNS, firewall): `run` then points to `--source`. */
+export class CommonsUnreachableError extends CommonsynthError {
+  constructor(api: string, reason: string, cause?: unknown) {
+    super(
+      'COMMONS_UNREACHABLE',
+      `cannot reach ${api}: ${reason}. Without a network, run on a local folder of sounds instead: ` +
+        'commonsynth run --source DIR --out DIR (a manifest.csv in DIR supplies the credits)',
+      { file: api, cause },
+    );
+  }
+}
+
+/** Extensions a folder scan takes as audio (decoding decides for real; bad files fail later). */
+const AUDIO_EXTENSIONS = new Set([
+  '.wav',
+  '.wave',
+  '.flac',
+  '.ogg',
+  '.oga',
+  '.opus',
+  '.mp3',
+  '.webm',
+]);
+
+async function listAudioFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    const entries = await readdir(folder, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && AUDIO_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+        found.push(path);
+      }
+    }
+  };
+  await walk(dir);
+  return found;
+}
+
+export async function sha1OfPath(path: string): Promise<string> {
+  const hash = createHash('sha1');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Every audio file under `dir`, hashed, with credits from `dir/manifest.csv` where it has them. */
+export async function folderSources(dir: string): Promise<RunSourceFile[]> {
+  const files = await listAudioFiles(dir);
+  const hashed = [];
+  for (const path of files) hashed.push({ path, sha1: await sha1OfPath(path) });
+  const credits = await readLocalManifestCredits(dir, hashed);
+  return hashed.map((file, i) => {
+    const rel = relative(dir, file.path).split(sep);
+    return {
+      ...file,
+      theme: rel.length > 1 ? rel[rel.length - 2] : 'local',
+      credit: credits[i],
+    };
+  });
+}
+
+/** Curates (or resumes curating) a Commons dataset, then lists its downloaded files. */
+export async function commonsSources(
+  source: Extract<RunSource, { kind: 'commons' }>,
+  onCurate?: (summary: CurateSummary) => void,
+): Promise<RunSourceFile[]> {
+  let summary: CurateSummary;
+  try {
+    summary = await curate({
+      dataDir: source.dataDir,
+      config: source.config,
+      contact: source.contact,
+      apiUrl: source.apiUrl,
+      theme: source.theme,
+      categories: source.categories,
+      depth: source.depth,
+      limit: source.limit,
+    });
+  } catch (error) {
+    // An HTTP answer (even an error) means Commons is reachable; no answer at all means it is not.
+    if (error instanceof CommonsRequestError && error.status === undefined && !error.apiCode) {
+      throw new CommonsUnreachableError(source.apiUrl ?? 'Wikimedia Commons', error.message, error);
+    }
+    throw error;
+  }
+  onCurate?.(summary);
+  const manifest = openManifest(source.dataDir);
+  try {
+    const files = manifest.listFiles({
+      crawlKey: summary.crawlKey,
+      status: ['downloaded', 'prepped', 'encoded'],
+    });
+    const credits = new Map(manifest.creditsFor(files.map((f) => f.sha1)).map((c) => [c.sha1, c]));
+    return files
+      .filter((file) => file.localPath !== undefined)
+      .map((file) => {
+        const path = join(source.dataDir, file.localPath!);
+        const credit = credits.get(file.sha1);
+        return {
+          path,
+          sha1: file.sha1,
+          theme: file.themes[0] ?? source.theme ?? 'commons',
+          credit: {
+            title: credit?.title ?? file.title,
+            author: credit?.author ?? 'unknown',
+            sourceUrl: credit?.sourceUrl ?? file.sourceUrl,
+            license: credit?.license ?? 'unknown',
+            licenseUrl: credit?.licenseUrl ?? null,
+            sha1: file.sha1,
+            path,
+          },
+        };
+      });
+  } finally {
+    manifest.close();
+  }
+}
