@@ -9,6 +9,7 @@ export { CommonsynthError, describeError, UsageError } from './errors.js';
 export * from './eval/index.js';
 export * from './mashup/index.js';
 export * from './model/index.js';
+export * from './pipeline/index.js';
 export {
   assertSeed,
   createRng,

@@ -22,7 +22,13 @@ import { buildCredits, type Credits, sequenceTrack, writeCredits } from '../sequ
 import type { Embedding } from '../types.js';
 import { VERSION } from '../version.js';
 import { EmbeddingStore, modelKey } from './embedding-store.js';
-import { commonsSources, folderSources, type RunSource, type RunSourceFile } from './sources.js';
+import {
+  commonsSources,
+  folderSources,
+  type RunSource,
+  type RunSourceFile,
+  recordDatasetStatus,
+} from './sources.js';
 
 export const RUN_STAGES = ['sources', 'encode', 'mashup', 'synth', 'sequence', 'credits'] as const;
 export type RunStage = (typeof RUN_STAGES)[number];
@@ -236,6 +242,16 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       }
       emit({ type: 'progress', stage: 'encode', done: wanted, total: wanted });
     });
+
+    if (options.source.kind === 'commons') {
+      recordDatasetStatus(options.source.dataDir, [
+        ...encoded.map(({ source }) => ({ sha1: source.sha1, status: 'encoded' as const })),
+        ...failures.flatMap((f) => {
+          const source = sources.find((s) => s.path === f.file);
+          return source ? [{ sha1: source.sha1, status: 'failed' as const, reason: f.error }] : [];
+        }),
+      ]);
+    }
 
     // 3. Pairs and mashup recipes (re-derived from the seed every run: exact and cheap).
     const recipes = await timed('mashup', async () => {

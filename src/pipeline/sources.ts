@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
-import { CommonsRequestError } from '../commons/index.js';
+import { CommonsRequestError, type RetryPolicy } from '../commons/index.js';
 import { type CurateConfig, type CurateSummary, curate, openManifest } from '../dataset/index.js';
 import { CommonsynthError } from '../errors.js';
 import { readLocalManifestCredits, type SourceCredit } from '../sequencer/index.js';
@@ -33,6 +33,8 @@ export type RunSource =
       depth?: number;
       limit?: number;
       config?: CurateConfig;
+      /** HTTP retry policy (tests shorten it). */
+      retry?: Partial<RetryPolicy>;
     };
 
 /** Commons could not be reached (offline, DNS, firewall): `run` then points to `--source`. */
@@ -115,6 +117,7 @@ export async function commonsSources(
       categories: source.categories,
       depth: source.depth,
       limit: source.limit,
+      retry: source.retry,
     });
   } catch (error) {
     // An HTTP answer (even an error) means Commons is reachable; no answer at all means it is not.
@@ -151,6 +154,20 @@ export async function commonsSources(
           },
         };
       });
+  } finally {
+    manifest.close();
+  }
+}
+
+/** Records in a dataset's manifest what the run did with its files (encoded, or failed + why). */
+export function recordDatasetStatus(
+  dataDir: string,
+  updates: ReadonlyArray<{ sha1: string; status: 'encoded' | 'failed'; reason?: string }>,
+): void {
+  if (updates.length === 0) return;
+  const manifest = openManifest(dataDir);
+  try {
+    for (const update of updates) manifest.markStatus(update.sha1, update.status, update.reason);
   } finally {
     manifest.close();
   }

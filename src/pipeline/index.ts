@@ -1,0 +1,24 @@
+/** `run`: the stages chained, cached and resumable; the embedding store that runs share. */
+export { EmbeddingStore, modelKey } from './embedding-store.js';
+export {
+  type ClipReport,
+  choosePairs,
+  defaultClipSeconds,
+  drawPairs,
+  RUN_STAGES,
+  type RunEvent,
+  type RunFailure,
+  type RunOptions,
+  type RunReport,
+  type RunStage,
+  runPipeline,
+} from './run.js';
+export {
+  CommonsUnreachableError,
+  commonsSources,
+  folderSources,
+  type RunSource,
+  type RunSourceFile,
+  recordDatasetStatus,
+  sha1OfPath,
+} from './sources.js';
