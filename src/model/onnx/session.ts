@@ -9,6 +9,12 @@ export interface SessionOptions {
   threads?: number;
   /** ORT graph optimisation level (default 'all'). */
   optimization?: OptimizationLevel;
+  /**
+   * Let idle intra-op threads spin waiting for work (ORT's own default) instead of sleeping.
+   * Default false: spinning burns cores that other processes could use, and on a shared 2-core
+   * machine it made the WaveNet decoder step about twice as slow (docs/benchmarks.md).
+   */
+  spinning?: boolean;
 }
 
 export function checkThreads(threads: number | undefined): void {
@@ -30,6 +36,7 @@ export async function createSession(
     // 0 lets ORT pick one thread per physical core.
     intraOpNumThreads: options.threads ?? 0,
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
   });
 }
 
