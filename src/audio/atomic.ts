@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -17,4 +17,34 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/** Temporary files of writeFileAtomic: `.<name>.<pid>.<8 hex>.tmp`. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that killed writers left in `dir` (those of processes that are no
+ * longer running; a live writer's file is left alone). Returns how many were removed.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (match && !isRunning(Number(match[1]))) {
+      await rm(join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -2,7 +2,7 @@
  * Audio in and out: decode (any format Commons serves) with validation, mono, resampling,
  * level tools, WAV and `.npy` files, and the `prep` batch job.
  */
-export { writeFileAtomic } from './atomic.js';
+export { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
 export { type DecodedAudio, decodeAudioBytes, decodeAudioFile } from './decode.js';
 export { detectFormat, type FormatInfo } from './detect.js';
 export { CorruptAudioError, NpyFormatError, UnsupportedFormatError } from './errors.js';

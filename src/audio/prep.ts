@@ -6,7 +6,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { CommonsynthError, UsageError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
 import { decodeAudioFile } from './decode.js';
 import { normalizePeak } from './level.js';
 import { toMono } from './mono.js';
@@ -113,6 +113,10 @@ export async function prepFiles(
   const settings = checkOptions(options);
   const outDir = resolve(options.outDir);
   const jobs = await planJobs(inputs, outDir);
+  // A killed run may have left temporary files next to its outputs.
+  for (const folder of new Set(jobs.map((job) => dirname(job.output)))) {
+    await removeStaleTempFiles(folder);
+  }
   const settingsKey = JSON.stringify({ v: PREP_VERSION, ...settings });
   const files: PrepFileResult[] = [];
   options.onProgress?.({ completed: 0, total: jobs.length });

@@ -162,6 +162,37 @@ async function expectError(
   expect(typed.message, name).toMatch(pattern);
 }
 
+describe('WAV codecs beyond PCM and float', () => {
+  it('decodes G.711 µ-law as the standard expands it (all 256 codes)', async () => {
+    const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    // RIFF header by hand: fmt chunk with format tag 7 (µ-law), mono, 8 kHz, 8 bits.
+    const header = new Uint8Array(44);
+    const view = new DataView(header.buffer);
+    header.set(Buffer.from('RIFF'), 0);
+    view.setUint32(4, 36 + codes.length, true);
+    header.set(Buffer.from('WAVEfmt '), 8);
+    view.setUint32(16, 16, true);
+    view.setUint16(20, 7, true);
+    view.setUint16(22, 1, true);
+    view.setUint32(24, 8000, true);
+    view.setUint32(28, 8000, true);
+    view.setUint16(32, 1, true);
+    view.setUint16(34, 8, true);
+    header.set(Buffer.from('data'), 36);
+    view.setUint32(40, codes.length, true);
+    const decoded = await decodeAudioBytes(Buffer.concat([header, codes]), 'mulaw.wav');
+    expect(decoded.format).toBe('wav-ulaw');
+    // ITU-T G.711: complement, then sign, 3-bit exponent, 4-bit mantissa.
+    const expand = (code: number) => {
+      const u = ~code & 0xff;
+      const magnitude = ((((u & 0x0f) << 3) + 0x84) << ((u >> 4) & 7)) - 0x84;
+      // (+ 0 turns the −0 of code 0x7F into 0, as an integer table gives.)
+      return (u & 0x80 ? -magnitude : magnitude) / 32768 + 0;
+    };
+    expect([...decoded.channels[0]]).toEqual([...codes].map((c) => Math.fround(expand(c))));
+  });
+});
+
 describe('damaged files give CorruptAudioError naming the file and the damage', () => {
   it('the broken Ogg fixture', async () => {
     await expectError(

@@ -287,7 +287,13 @@ describe('commonsynth prep (the built CLI)', () => {
       const bytes = readFileSync(join(out, name));
       expect(bytes.readUInt32LE(4) + 8).toBe(bytes.length);
     }
+    // A temporary file as a writer killed mid-write leaves it (its process is gone).
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => gone.once('exit', r));
+    const stale = join(out, `.take3.wav.${gone.pid}.0123abcd.tmp`);
+    await writeFile(stale, 'half a file');
     const rerun = await runCli([...args, '--json']);
+    expect(existsSync(stale)).toBe(false);
     expect(rerun.code).toBe(0);
     const summary = JSON.parse(rerun.stdout) as PrepSummary;
     expect(summary.skipped).toBe(written.length);
