@@ -10,11 +10,12 @@
  *   [batch, samples] or [batch, 1, samples], samples = frames * hop.
  * The layout and rank are read from each graph's declared input/output shapes.
  */
-import * as ort from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
 import type { Embedding } from '../../types.js';
+import { createSession, ort, type SessionOptions } from '../onnx/session.js';
 import { ModelPackageError, type ParallelPackage } from '../package/index.js';
 
-export interface ParallelRuntimeOptions {
+export interface ParallelRuntimeOptions extends Pick<SessionOptions, 'spinning' | 'optimization'> {
   /** Intra-op threads for each session (default 2: this project's reference machine has 2 cores). */
   threads?: number;
 }
@@ -66,16 +67,15 @@ export class ParallelAutoencoder {
     pkg: ParallelPackage,
     options: ParallelRuntimeOptions = {},
   ): Promise<ParallelAutoencoder> {
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: options.threads ?? 2,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+    const sessionOptions: SessionOptions = {
+      threads: options.threads ?? 2,
+      spinning: options.spinning,
+      optimization: options.optimization,
     };
     const open = async (path: string, role: string): Promise<ort.InferenceSession> => {
       let session: ort.InferenceSession;
       try {
-        session = await ort.InferenceSession.create(path, sessionOptions);
+        session = await createSession(new Uint8Array(await readFile(path)), sessionOptions);
       } catch (error) {
         throw new ModelPackageError(
           `${path}: ONNX Runtime cannot load the ${role} (${(error as Error).message})`,
