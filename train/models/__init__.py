@@ -1,0 +1,1 @@
+"""Model families: `parallel-ae` (the shipped default) and `wavenet-ae` (Magenta NSynth)."""
