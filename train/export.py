@@ -85,6 +85,7 @@ def export_run(a) -> dict:
             metrics = json.load(f)
     history = state.get("history", [])
     minutes = sum(h.get("seconds", 0) for h in history) / 60
+    total_steps = sum(h.get("steps", 0) for h in history) or state["step"]
     config = {
         "format": "commonsynth-model", "formatVersion": 1, "name": a.name, "version": a.version,
         "family": family, "sampleRate": 16000, "hop": 512, "embeddingDims": emb,
@@ -98,7 +99,7 @@ def export_run(a) -> dict:
     }
     training = {
         "exported": time.strftime("%Y-%m-%dT%H:%M:%S"), "checkpoint": os.path.abspath(path),
-        "step": state["step"], "minutes": round(minutes, 1), "history": history,
+        "step": total_steps, "minutes": round(minutes, 1), "history": history,
         "hardware": a.hardware, "trainFiles": [c.id for c in train_clips], "valFiles": [c.id for c in val_clips],
         "trainSeconds": round(sum(len(c.audio) for c in train_clips) / 16000, 1),
         "metrics": metrics["summary"] if metrics else None,
@@ -113,7 +114,7 @@ def export_run(a) -> dict:
     if os.path.exists(a.out):
         shutil.rmtree(a.out)
     os.replace(tmp, a.out)
-    return {"out": a.out, "family": family, "files": sorted(os.listdir(a.out)), "step": state["step"]}
+    return {"out": a.out, "family": family, "files": sorted(os.listdir(a.out)), "steps": total_steps}
 
 
 WAVENET_FIELDS = ["family", "sampleRate", "hop", "filterLength", "numLayers", "numStages", "width", "skipWidth",
@@ -170,8 +171,9 @@ def model_card(config: dict, training: dict, train_clips, val_clips) -> str:
 ## Training data and credits
 
 Every file below was used: "train" files for the gradient steps, "validation" files only to measure and choose
-checkpoints. Sources: the commonsynth shared corpus and training set (ESC-50 clips from freesound.org and
-Wikimedia Commons recordings), each file's credit as in its manifest.
+checkpoints. Sources: the commonsynth shared corpus and training set (mostly ESC-50 clips from freesound.org,
+sfzinstruments samples, a few Wikimedia Commons, archive.org and librosa example recordings), each file's
+credit exactly as in its manifest.
 
 | role | theme | title | author | license | source | sha1 |
 | --- | --- | --- | --- | --- | --- | --- |
