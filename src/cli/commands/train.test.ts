@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { pythonHas } from '../../../test/helpers/python.js';
+import { corpusDir, corpusManifest } from '../../../test/helpers/shared.js';
+import { loadMono, writeWav } from '../../audio/index.js';
+import { openAutoencoder } from '../../model/autoencoder.js';
+import { main } from '../program.js';
+
+/**
+ * `commonsynth train` end to end with the real Python trainer: a few steps of the tiny preset on
+ * corpus clips, exported and registered; the same command again resumes the run.
+ */
+
+const hasTorch = pythonHas('torch, numpy');
+
+let home: string;
+let dataDir: string;
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'commonsynth-train-cli-'));
+  // This file runs in its own process (Vitest forks), so the variable is ours alone.
+  process.env.COMMONSYNTH_HOME = home;
+  dataDir = join(home, 'prepped');
+  // Two themes, three 3-second clips each, prepared as `commonsynth prep` would (16 kHz WAV).
+  for (const theme of ['animal', 'interior']) {
+    await mkdir(join(dataDir, theme), { recursive: true });
+    const rows = corpusManifest()
+      .filter((r) => r.theme === theme)
+      .slice(0, 3);
+    for (const [i, row] of rows.entries()) {
+      const audio = await loadMono(join(corpusDir(), row.file), { quality: 'fastest' });
+      await writeWav(join(dataDir, theme, `${i}.wav`), audio.samples.slice(0, 48000), 16000);
+    }
+  }
+});
+afterAll(async () => {
+  delete process.env.COMMONSYNTH_HOME;
+  await rm(home, { recursive: true, force: true });
+});
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await main(['node', 'commonsynth', ...args]), out, err };
+  } finally {
+    outSpy.mockRestore();
+    errSpy.mockRestore();
+  }
+}
+
+const quick = ['--batch', '2', '--crop', '4096', '--val-minutes', '1000', '--log-every', '1'];
+
+describe.skipIf(!hasTorch)('commonsynth train', () => {
+  it('trains, exports and registers a model that then encodes and decodes', async () => {
+    const { code, out, err } = await run(
+      'train',
+      '--name',
+      'e2e',
+      '--data',
+      dataDir,
+      '--preset',
+      'tiny',
+      '--threads',
+      '1',
+      '--json',
+      '--',
+      '--steps',
+      '3',
+      ...quick,
+    );
+    expect(code, err).toBe(0);
+    const result = JSON.parse(out) as { name: string; path: string; runDir: string };
+    expect(result.name).toBe('e2e');
+    expect(result.path).toBe(join(home, 'models', 'e2e'));
+    expect(result.runDir).toBe(join(home, 'runs', 'e2e'));
+    expect(err).toMatch(/training parallel-ae: \d+ files/);
+    // No export staging left behind.
+    expect(existsSync(join(result.path, 'config.json'))).toBe(true);
+
+    const model = await openAutoencoder('e2e', { threads: 1 });
+    try {
+      expect(model.info.family).toBe('parallel-ae');
+      const samples = (await loadMono(join(dataDir, 'animal', '0.wav'))).samples.slice(0, 8000);
+      const embedding = await model.encode({ sampleRate: 16000, samples });
+      expect([embedding.frames, embedding.dims]).toEqual([Math.ceil(8000 / 512), 16]);
+      const [audio] = await model.decode([embedding]);
+      expect(audio.length).toBe(embedding.frames * 512);
+      expect(audio.every(Number.isFinite)).toBe(true);
+    } finally {
+      await model.close();
+    }
+
+    const listed = await run('models', '--json');
+    expect((JSON.parse(listed.out) as Array<{ name: string }>).map((m) => m.name)).toContain('e2e');
+  });
+
+  it('resumes the run when the same command runs again', async () => {
+    const { code, err } = await run(
+      'train',
+      '--name',
+      'e2e',
+      '--threads',
+      '1',
+      '--',
+      '--steps',
+      '5',
+      ...quick,
+    );
+    expect(code, err).toBe(0);
+    expect(err).toMatch(/resuming at step 3/);
+    const log = (await readFile(join(home, 'runs', 'e2e', 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event?: string; step?: number });
+    expect(log.filter((r) => r.event === 'resume').map((r) => r.step)).toEqual([3]);
+    expect(Math.max(...log.map((r) => r.step ?? 0))).toBe(5);
+  });
+});
