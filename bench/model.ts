@@ -41,18 +41,13 @@ function parseArgs(argv: string[]): Args {
 
 const EXPORT_RANDOM = `
 import json, sys, torch
-from train.models.parallel_ae import ParallelAE, ParallelAEConfig, PRESETS, ExportEncoder, ExportDecoder
+from train.models.parallel_ae import ParallelAE, ParallelAEConfig, PRESETS
+from train.export import export_onnx
 out, preset = sys.argv[1], sys.argv[2]
 torch.manual_seed(0)
 cfg = ParallelAEConfig.from_dict(PRESETS[preset])
 m = ParallelAE(cfg).eval()
-with torch.no_grad():
-    x = torch.zeros(1, 8192)
-    torch.onnx.export(ExportEncoder(m), (x,), f"{out}/encoder.onnx", input_names=["audio"], output_names=["latents"],
-        dynamic_axes={"audio": {0: "batch", 1: "samples"}, "latents": {0: "batch", 1: "frames"}}, opset_version=17)
-    z = ExportEncoder(m)(x)
-    torch.onnx.export(ExportDecoder(m), (z,), f"{out}/decoder.onnx", input_names=["latents"], output_names=["audio"],
-        dynamic_axes={"latents": {0: "batch", 1: "frames"}, "audio": {0: "batch", 1: "samples"}}, opset_version=17)
+export_onnx(m, out)
 print(json.dumps(cfg.to_dict()))
 `;
 

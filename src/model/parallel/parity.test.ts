@@ -10,17 +10,17 @@ import { openAutoencoder } from '../autoencoder.js';
 
 /**
  * parallel-ae parity: a tiny random model of the trainer's architecture (train/models/parallel_ae.py),
- * exported to ONNX by PyTorch, gives the same latents and audio through our runtime as in PyTorch.
+ * exported to ONNX by the trainer's export code, gives the same latents and audio through our runtime as in PyTorch.
  */
 
 const hasTorch = pythonHas('torch, numpy');
 
-let work: string;
+let root: string;
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'commonsynth-parallel-parity-'));
+  root = await mkdtemp(join(tmpdir(), 'commonsynth-parallel-parity-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
 });
 
 async function npy(path: string): Promise<{ shape: number[]; data: Float32Array }> {
@@ -41,23 +41,20 @@ function maxRelative(actual: Float32Array, expected: Float32Array): number {
 const SCRIPT = `
 import json, sys, torch, numpy as np
 from train.models.parallel_ae import ParallelAE, ParallelAEConfig, PRESETS, ExportEncoder, ExportDecoder
-out, names = sys.argv[1], sys.argv[2:]
+from train.export import export_onnx
+out, overrides, names = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
 torch.manual_seed(1234)
 torch.set_num_threads(1)
-cfg = ParallelAEConfig.from_dict(PRESETS["tiny"])
+cfg = ParallelAEConfig.from_dict({**PRESETS["tiny"], **overrides})
 model = ParallelAE(cfg).eval()
 # Random weights away from the initialisation's symmetries (snake alphas, noise gains).
 with torch.no_grad():
     for p in model.parameters():
         p.add_(torch.randn_like(p) * 0.05)
+# The trainer's own export (train/export.py): the ONNX files a trained package ships.
+export_onnx(model, f"{out}/pkg")
 enc, dec = ExportEncoder(model).eval(), ExportDecoder(model).eval()
 with torch.no_grad():
-    x = torch.zeros(1, 4096)
-    torch.onnx.export(enc, (x,), f"{out}/pkg/encoder.onnx", input_names=["audio"], output_names=["latents"],
-        dynamic_axes={"audio": {0: "batch", 1: "samples"}, "latents": {0: "batch", 1: "frames"}}, opset_version=17)
-    z = enc(x)
-    torch.onnx.export(dec, (z,), f"{out}/pkg/decoder.onnx", input_names=["latents"], output_names=["audio"],
-        dynamic_axes={"latents": {0: "batch", 1: "frames"}, "audio": {0: "batch", 1: "samples"}}, opset_version=17)
     for name in names:
         audio = torch.from_numpy(np.load(f"{out}/{name}.audio.npy"))[None]
         latents = enc(audio)
@@ -67,60 +64,70 @@ print(json.dumps(cfg.to_dict()))
 `;
 
 describe.skipIf(!hasTorch)('parallel-ae parity with PyTorch', () => {
-  it('gives the same latents and decoded audio as the PyTorch model (1e-4 relative)', async () => {
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(join(work, 'pkg'));
-    const rows = corpusManifest();
-    const clips: Record<string, Float32Array> = {};
-    for (const [name, theme, seconds] of [
-      ['nature', 'nature', 1],
-      ['music', 'music', 2],
-    ] as const) {
-      const row = rows.find((r) => r.theme === theme)!;
-      const audio = await loadMono(join(corpusDir(), row.file));
-      clips[name] = audio.samples.slice(0, 16000 * seconds - ((16000 * seconds) % 512));
-      await writeNpy(join(work, `${name}.audio.npy`), clips[name], [clips[name].length]);
-    }
-    const hyperparameters = JSON.parse(runPython(SCRIPT, [work, ...Object.keys(clips)]));
-    await writeFile(
-      join(work, 'pkg', 'config.json'),
-      JSON.stringify({
-        format: 'commonsynth-model',
-        formatVersion: 1,
-        name: 'parity-tiny',
-        version: '0',
-        family: 'parallel-ae',
-        sampleRate: 16000,
-        hop: 512,
-        embeddingDims: 16,
-        hyperparameters,
-        credits: { trainingData: [], model: 'random weights', license: 'CC0-1.0' },
-        files: { encoder: 'encoder.onnx', decoder: 'decoder.onnx' },
-      }),
-    );
-    const model = await openAutoencoder(join(work, 'pkg'), { threads: 1 });
-    try {
-      for (const [name, samples] of Object.entries(clips)) {
-        const expectedLatents = await npy(join(work, `${name}.latents.npy`));
-        const latents = await model.encode({ sampleRate: 16000, samples });
-        expect([latents.frames, latents.dims]).toEqual(expectedLatents.shape);
-        expect(maxRelative(latents.data, expectedLatents.data), `${name} latents`).toBeLessThan(
-          1e-4,
-        );
-
-        // Decode PyTorch's latents, so the decoder is compared on exactly the same input.
-        const torchLatents: Embedding = {
-          frames: expectedLatents.shape[0],
-          dims: expectedLatents.shape[1],
-          data: expectedLatents.data,
-        };
-        const expectedAudio = await npy(join(work, `${name}.decoded.npy`));
-        const [audio] = await model.decode([torchLatents]);
-        expect(audio.length).toBe(samples.length);
-        expect(maxRelative(audio, expectedAudio.data), `${name} audio`).toBeLessThan(1e-4);
+  // Snake activations (the family's default) and leaky ReLU (the shipped model's).
+  it.each([
+    ['snake', { activation: 'snake' }],
+    ['lrelu, no noise branch', { activation: 'lrelu', noise_branch: false }],
+  ])(
+    'gives the same latents and decoded audio as the PyTorch model (%s)',
+    async (label, overrides) => {
+      const { mkdir } = await import('node:fs/promises');
+      const work = join(root, label.replace(/\W+/g, '-'));
+      await mkdir(join(work, 'pkg'), { recursive: true });
+      const rows = corpusManifest();
+      const clips: Record<string, Float32Array> = {};
+      for (const [name, theme, seconds] of [
+        ['nature', 'nature', 1],
+        ['music', 'music', 2],
+      ] as const) {
+        const row = rows.find((r) => r.theme === theme)!;
+        const audio = await loadMono(join(corpusDir(), row.file));
+        clips[name] = audio.samples.slice(0, 16000 * seconds - ((16000 * seconds) % 512));
+        await writeNpy(join(work, `${name}.audio.npy`), clips[name], [clips[name].length]);
       }
-    } finally {
-      await model.close();
-    }
-  });
+      const hyperparameters = JSON.parse(
+        runPython(SCRIPT, [work, JSON.stringify(overrides), ...Object.keys(clips)]),
+      );
+      await writeFile(
+        join(work, 'pkg', 'config.json'),
+        JSON.stringify({
+          format: 'commonsynth-model',
+          formatVersion: 1,
+          name: 'parity-tiny',
+          version: '0',
+          family: 'parallel-ae',
+          sampleRate: 16000,
+          hop: 512,
+          embeddingDims: 16,
+          hyperparameters,
+          credits: { trainingData: [], model: 'random weights', license: 'CC0-1.0' },
+          files: { encoder: 'encoder.onnx', decoder: 'decoder.onnx' },
+        }),
+      );
+      const model = await openAutoencoder(join(work, 'pkg'), { threads: 1 });
+      try {
+        for (const [name, samples] of Object.entries(clips)) {
+          const expectedLatents = await npy(join(work, `${name}.latents.npy`));
+          const latents = await model.encode({ sampleRate: 16000, samples });
+          expect([latents.frames, latents.dims]).toEqual(expectedLatents.shape);
+          expect(maxRelative(latents.data, expectedLatents.data), `${name} latents`).toBeLessThan(
+            1e-4,
+          );
+
+          // Decode PyTorch's latents, so the decoder is compared on exactly the same input.
+          const torchLatents: Embedding = {
+            frames: expectedLatents.shape[0],
+            dims: expectedLatents.shape[1],
+            data: expectedLatents.data,
+          };
+          const expectedAudio = await npy(join(work, `${name}.decoded.npy`));
+          const [audio] = await model.decode([torchLatents]);
+          expect(audio.length).toBe(samples.length);
+          expect(maxRelative(audio, expectedAudio.data), `${name} audio`).toBeLessThan(1e-4);
+        }
+      } finally {
+        await model.close();
+      }
+    },
+  );
 });
