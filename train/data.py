@@ -29,28 +29,62 @@ class Clip:
 
 
 def read_wav(path: str) -> np.ndarray:
-    """16 kHz mono PCM WAV (8/16/32-bit) → float32. The stdlib `wave` module: no extra packages."""
+    """16 kHz WAV (PCM 8/16/24/32-bit or IEEE float 32/64, plain or WAVE_FORMAT_EXTENSIBLE, any channel
+    count, averaged to mono) → float32. A small RIFF reader: the stdlib `wave` module refuses float and
+    extensible files, which `commonsynth prep --format float32` writes."""
     try:
-        with wave.open(path, "rb") as w:
-            rate, channels, width, n = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
-            raw = w.readframes(n)
-    except (wave.Error, EOFError, OSError) as e:
-        raise DataError(f"{path}: cannot read WAV ({e})") from e
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e})") from e
+    if len(raw) < 12 or raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
+        raise DataError(f"{path}: not a RIFF/WAVE file")
+    fmt = data = None
+    pos = 12
+    while pos + 8 <= len(raw):
+        cid, size = raw[pos : pos + 4], int.from_bytes(raw[pos + 4 : pos + 8], "little")
+        body = raw[pos + 8 : pos + 8 + size]
+        if cid == b"fmt ":
+            fmt = body
+        elif cid == b"data":
+            data = body
+        pos += 8 + size + (size & 1)
+    if fmt is None or data is None or len(fmt) < 16:
+        raise DataError(f"{path}: WAV without a fmt or data chunk")
+    tag = int.from_bytes(fmt[0:2], "little")
+    channels = int.from_bytes(fmt[2:4], "little")
+    rate = int.from_bytes(fmt[4:8], "little")
+    bits = int.from_bytes(fmt[14:16], "little")
+    if tag == 0xFFFE and len(fmt) >= 26:
+        tag = int.from_bytes(fmt[24:26], "little")  # the sub-format GUID starts with the format tag
     if rate != SAMPLE_RATE:
         raise DataError(f"{path}: sample rate {rate} Hz, expected {SAMPLE_RATE} (run `commonsynth prep` first)")
-    if width == 2:
-        x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    elif width == 4:
-        x = np.frombuffer(raw, dtype="<i4").astype(np.float32) / 2147483648.0
-    elif width == 1:
-        x = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
+    if channels < 1:
+        raise DataError(f"{path}: {channels} channels")
+    width = bits // 8
+    n = len(data) // (width * channels) * channels
+    data = data[: n * width]
+    if tag == 1 and bits == 16:
+        x = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+    elif tag == 1 and bits == 24:
+        b = np.frombuffer(data, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        x = (np.where(v >= 1 << 23, v - (1 << 24), v)).astype(np.float32) / 8388608.0
+    elif tag == 1 and bits == 32:
+        x = (np.frombuffer(data, dtype="<i4").astype(np.float64) / 2147483648.0).astype(np.float32)
+    elif tag == 1 and bits == 8:
+        x = (np.frombuffer(data, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif tag == 3 and bits == 32:
+        x = np.frombuffer(data, dtype="<f4").astype(np.float32)
+    elif tag == 3 and bits == 64:
+        x = np.frombuffer(data, dtype="<f8").astype(np.float32)
     else:
-        raise DataError(f"{path}: unsupported sample width {width} bytes")
+        raise DataError(f"{path}: unsupported WAV encoding (format {tag}, {bits} bits)")
     if channels != 1:
         x = x.reshape(-1, channels).mean(axis=1)
     if not np.all(np.isfinite(x)):
         raise DataError(f"{path}: non-finite samples")
-    return x
+    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 def write_wav(path: str, audio: np.ndarray) -> None:

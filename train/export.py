@@ -88,7 +88,7 @@ def export_run(a) -> dict:
     total_steps = sum(h.get("steps", 0) for h in history) or state["step"]
     config = {
         "format": "commonsynth-model", "formatVersion": 1, "name": a.name, "version": a.version,
-        "family": family, "sampleRate": 16000, "hop": 512, "embeddingDims": emb,
+        "family": family, "sampleRate": 16000, "hop": hp.get("hop", 512), "embeddingDims": emb,
         "hyperparameters": hp if family == "parallel-ae" else {k: hp[k] for k in WAVENET_FIELDS},
         "credits": {
             "trainingData": [_credit(c) for c in train_clips + val_clips],

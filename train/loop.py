@@ -146,6 +146,8 @@ def train(args) -> dict:
         state = None
 
     train_clips, val_clips = load_clips(sources, args.val_fraction, args.seed)
+    torch.manual_seed(args.seed)  # the same seed gives the same initial weights
+    random.seed(args.seed)
     model = build_model(family, hp).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.8, 0.99))
     sampler = data.CropSampler(train_clips, args.crop, args.seed)
@@ -168,8 +170,6 @@ def train(args) -> dict:
             init = model.load_init(args.init)
             history = list(init.get("history", []))
             log({"event": "init", "from": args.init, "history": history})
-        torch.manual_seed(args.seed)
-        random.seed(args.seed)
         log({"event": "start", "family": family, "hparams": hp, "data": sources,
              "train_files": len(train_clips), "val_files": len(val_clips),
              "train_seconds": sum(len(c.audio) for c in train_clips) / 16000,
