@@ -32,17 +32,23 @@ function naiveStft(x: Float32Array, nFft: number, hop: number): number[][] {
     return x[j];
   };
   const frames = 1 + Math.floor(x.length / hop);
+  // cos/sin of 2πm/N for m = k·n mod N: the plain DFT sum, without recomputing the same angles.
+  const cos = Array.from({ length: nFft }, (_, m) => Math.cos((2 * Math.PI * m) / nFft));
+  const sin = Array.from({ length: nFft }, (_, m) => Math.sin((2 * Math.PI * m) / nFft));
   const out: number[][] = [];
   for (let f = 0; f < frames; f++) {
     const row: number[] = [];
+    const frame = Array.from(
+      { length: nFft },
+      (_, n) => at(f * hop + n) * Math.sin((Math.PI * n) / nFft) ** 2, // periodic Hann, another form
+    );
     for (let k = 0; k <= nFft / 2; k++) {
       let re = 0;
       let im = 0;
       for (let n = 0; n < nFft; n++) {
-        const w = Math.sin((Math.PI * n) / nFft) ** 2; // periodic Hann, another form
-        const v = at(f * hop + n) * w;
-        re += v * Math.cos((2 * Math.PI * k * n) / nFft);
-        im -= v * Math.sin((2 * Math.PI * k * n) / nFft);
+        const m = (k * n) % nFft;
+        re += frame[n] * cos[m];
+        im -= frame[n] * sin[m];
       }
       row.push(Math.hypot(re, im));
     }
