@@ -37,15 +37,17 @@ interface Args {
   json: boolean;
   steps: number;
   quick: boolean;
+  encoderOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, steps: 120, quick: false };
+  const args: Args = { json: false, steps: 120, quick: false, encoderOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--steps') args.steps = Number(argv[++i]);
     else if (a === '--quick') args.quick = true;
+    else if (a === '--encoder-only') args.encoderOnly = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -249,59 +251,66 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const batches = args.quick ? [1, 16] : [1, 16, 64, 128];
 
-  rows.push(...(await measureGenerator(base, batches, steps, DEFAULT)));
-  rows.push(...(await measureGenerator({ ...base, precision: 'int8' }, batches, steps, INT8)));
-  if (!args.quick) {
-    const variants: Array<[string, Partial<GeneratorConfig>, number[]]> = [
-      ['spinning threads (ORT default)', { spinning: true }, [1, 16, 64]],
-      ['one intra-op thread', { threads: 1 }, [1, 16, 64]],
-      ['taps as three matmuls', { fusion: 'split' }, [1, 16]],
-      ['taps through ONNX Conv', { fusion: 'conv' }, [1, 16]],
-      ['graph optimisation basic', { optimization: 'basic' }, [1, 16]],
-      ['graph optimisation disabled', { optimization: 'disabled' }, [1, 16]],
-    ];
-    for (const [what, change, sizes] of variants) {
-      rows.push(...(await measureGenerator({ ...base, ...change }, sizes, steps, what)));
-    }
-  }
-
-  // Queues: taps fed from JS ring buffers (what the generator does) vs whole rings gathered in-graph.
   const queueFeeds: Array<{ queues: QueueFeed; batch: number } & StepTiming> = [];
-  for (const batch of args.quick ? [1] : [1, 16]) {
-    for (const queues of ['taps', 'ring'] as const) {
-      const t = await measureQueueFeed(queues, batch, Math.min(steps, 80));
-      queueFeeds.push({ queues, batch, ...t });
-      process.stderr.write(
-        `queues fed as ${queues.padEnd(4)} B=${batch}: ${t.medianMs.toFixed(1)} ms/step (p10 ${t.p10Ms.toFixed(1)}, cpu ${t.cpuMs.toFixed(1)})\n`,
-      );
-    }
-  }
-
-  // One 60 s sound: chunks generated as one batch, from the measured per-step cost at that batch.
-  const frames = Math.round((60 * SR) / cfg.hop);
   const chunked = [];
-  for (const chunks of args.quick ? [16] : [16, 64]) {
-    for (const precision of ['fp32', 'int8'] as const) {
-      const plan = planChunks([randomEmbedding(frames, 1)], cfg, { chunkSeconds: 60 / chunks });
-      const longest = Math.max(...plan.streams.map((s) => s.length));
-      const row = rows.find(
-        (r) => r.batch === chunks && r.what === (precision === 'fp32' ? DEFAULT : INT8),
-      );
-      if (!row) continue;
-      const wall = (longest * row.medianMs) / 1000;
-      chunked.push({
-        chunks: plan.streams.length,
-        precision,
-        chunkSeconds: 60 / chunks,
-        stepsPerChunk: longest,
-        warmupSamples: plan.warmupFrames * cfg.hop,
-        crossfadeSamples: plan.crossfadeFrames * cfg.hop,
-        wallSeconds: wall,
-        secondsPerSecond: wall / 60,
-      });
-      process.stderr.write(
-        `60 s in ${plan.streams.length} chunks (${precision}): ${longest} steps at B=${row.batch} → ${(wall / 60).toFixed(2)} s per second of audio\n`,
-      );
+  if (!args.encoderOnly) {
+    rows.push(...(await measureGenerator(base, batches, steps, DEFAULT)));
+    const int8Batches = args.quick ? batches : [...batches, 256];
+    rows.push(
+      ...(await measureGenerator({ ...base, precision: 'int8' }, int8Batches, steps, INT8)),
+    );
+    if (!args.quick) {
+      const variants: Array<[string, Partial<GeneratorConfig>, number[]]> = [
+        ['spinning threads (ORT default)', { spinning: true }, [1, 16, 64]],
+        ['one intra-op thread', { threads: 1 }, [1, 16, 64]],
+        ['taps as three matmuls', { fusion: 'split' }, [1, 16]],
+        ['taps through ONNX Conv', { fusion: 'conv' }, [1, 16]],
+        ['graph optimisation basic', { optimization: 'basic' }, [1, 16]],
+        ['graph optimisation disabled', { optimization: 'disabled' }, [1, 16]],
+      ];
+      for (const [what, change, sizes] of variants) {
+        rows.push(...(await measureGenerator({ ...base, ...change }, sizes, steps, what)));
+      }
+    }
+
+    // Queues: taps fed from JS ring buffers (what the generator does) vs whole rings gathered in-graph.
+    for (const batch of args.quick ? [1] : [1, 16]) {
+      for (const queues of ['taps', 'ring'] as const) {
+        const t = await measureQueueFeed(queues, batch, Math.min(steps, 80));
+        queueFeeds.push({ queues, batch, ...t });
+        process.stderr.write(
+          `queues fed as ${queues.padEnd(4)} B=${batch}: ${t.medianMs.toFixed(1)} ms/step (p10 ${t.p10Ms.toFixed(1)}, cpu ${t.cpuMs.toFixed(1)})\n`,
+        );
+      }
+    }
+
+    // One 60 s sound: chunks generated as one batch, from the measured per-step cost at that batch.
+    const frames = Math.round((60 * SR) / cfg.hop);
+    for (const chunks of args.quick ? [16] : [16, 64, 128]) {
+      for (const precision of ['fp32', 'int8'] as const) {
+        const plan = planChunks([randomEmbedding(frames, 1)], cfg, { chunkSeconds: 60 / chunks });
+        const longest = Math.max(...plan.streams.map((s) => s.length));
+        const row = rows.find(
+          (r) => r.batch === chunks && r.what === (precision === 'fp32' ? DEFAULT : INT8),
+        );
+        if (!row) continue;
+        const wall = (longest * row.medianMs) / 1000;
+        chunked.push({
+          cpuSecondsPerSecond: (longest * row.cpuMs) / 1000 / 60,
+          p10SecondsPerSecond: (longest * row.p10Ms) / 1000 / 60,
+          chunks: plan.streams.length,
+          precision,
+          chunkSeconds: 60 / chunks,
+          stepsPerChunk: longest,
+          warmupSamples: plan.warmupFrames * cfg.hop,
+          crossfadeSamples: plan.crossfadeFrames * cfg.hop,
+          wallSeconds: wall,
+          secondsPerSecond: wall / 60,
+        });
+        process.stderr.write(
+          `60 s in ${plan.streams.length} chunks (${precision}): ${longest} steps at B=${row.batch} → ${(wall / 60).toFixed(2)} s per second of audio\n`,
+        );
+      }
     }
   }
 
@@ -315,17 +324,22 @@ async function main(): Promise<void> {
     );
     await encoder.encode(audio.subarray(0, 2 * SR));
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await encoder.encode(audio);
     const seconds = (performance.now() - start) / 1000;
+    const cpuSeconds = cpuMicrosSince(cpuStart) / 1e6;
     await encoder.dispose();
+    const load = loadavg()[0];
     encoderRows.push({
       threads,
       audioSeconds: 10,
       wallSeconds: seconds,
       realTimeFactor: seconds / 10,
+      cpuSecondsPerSecond: cpuSeconds / 10,
+      loadAverage: load,
     });
     process.stderr.write(
-      `encoder threads=${threads}: ${(seconds / 10).toFixed(3)} s per second of audio\n`,
+      `encoder threads=${threads}: ${(seconds / 10).toFixed(3)} s per second of audio (cpu ${(cpuSeconds / 10).toFixed(3)}), load ${load.toFixed(1)}\n`,
     );
   }
 

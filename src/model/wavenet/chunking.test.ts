@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomEmbedding, SMALL, smallModel } from '../../../test/wavenet/reference.js';
-import { decoderReceptiveField } from '../wavenet-config.js';
+import { decoderReceptiveField, H512_BO16 } from '../wavenet-config.js';
 import { planChunks, warmupFrames } from './chunking.js';
 import { createWaveNetGenerator } from './generator.js';
 
@@ -23,6 +23,14 @@ describe('chunk planning', () => {
     expect(chunk2.embedding.frames).toBe(23);
     expect(chunk2.embedding.data).toEqual(embedding.data.subarray(37 * 16, 60 * 16));
     expect(new Set(plan.streams.map((s) => s.key)).size).toBe(5);
+  });
+
+  it('splits one 60 s h512_bo16 sound into exactly 64 chunks for --chunk-seconds 60/64', () => {
+    const plan = planChunks([randomEmbedding(1875, 5)], H512_BO16, { chunkSeconds: 60 / 64 });
+    expect(plan.streams).toHaveLength(64);
+    expect(plan.warmupFrames).toBe(12); // 6,141 samples of receptive field → 12 frames of 512
+    const total = plan.join(plan.streams.map((s) => new Float32Array(s.length)));
+    expect(total[0].length).toBe(1875 * 512);
   });
 
   it('keeps short sounds whole and leaves chunking off by default', () => {

@@ -76,8 +76,8 @@ export function planChunks(
   const hop = cfg.hop;
   const warm = warmupFrames(cfg);
   const fade = Math.max(1, Math.ceil((fadeSeconds * cfg.sampleRate) / hop - 1e-9));
-  const chunkFrames =
-    chunkSeconds === 0 ? Infinity : Math.max(1, Math.round((chunkSeconds * cfg.sampleRate) / hop));
+  // Unrounded, so e.g. 60 s / 64 gives exactly 64 chunks.
+  const chunkFrames = chunkSeconds === 0 ? Infinity : (chunkSeconds * cfg.sampleRate) / hop;
   if (chunkFrames < 3 * fade) {
     throw new UsageError(
       `chunks of ${chunkSeconds} s are too short for a ${(fade * hop) / cfg.sampleRate} s cross-fade`,
@@ -88,7 +88,7 @@ export function planChunks(
   const pieces: ChunkPiece[][] = [];
   embeddings.forEach((embedding, input) => {
     const frames = embedding.frames;
-    // Chunks shorter than their own overhead would waste work; keep those sounds whole.
+    // A sound shorter than two chunks stays whole.
     const count =
       chunkFrames === Infinity || frames < 2 * chunkFrames ? 1 : Math.round(frames / chunkFrames);
     const own: ChunkPiece[] = [];
