@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findTorchPython,
   pythonCandidates,
+  TrainerFailedError,
   TrainerUnavailableError,
   trainerDir,
+  trainModel,
 } from './trainer.js';
 
 function systemHasTorch(): boolean {
@@ -61,5 +63,36 @@ describe('finding the Python trainer', () => {
 
   it('locates the trainer source inside the package', () => {
     expect(trainerDir()).toMatch(/[/\\]train$/);
+  });
+
+  it("reports the trainer's exception in one line and keeps the traceback in `output`", async () => {
+    // A stand-in interpreter that fails the way Python does.
+    const fake = join(work, 'failing-python');
+    await writeFile(
+      fake,
+      [
+        '#!/bin/sh',
+        'echo "a warning on stderr" >&2',
+        'echo "Traceback (most recent call last):" >&2',
+        'echo \'  File "train/data.py", line 61, in read_wav\' >&2',
+        'echo "train.data.DataError: x.wav: sample rate 44100 Hz, expected 16000" >&2',
+        'exit 1',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const logged: string[] = [];
+    const error = await trainModel({
+      data: [work],
+      name: 'never',
+      runDir: join(work, 'run'),
+      python: { python: fake, pythonVersion: '3.11', torchVersion: 'none' },
+      onLog: (line) => logged.push(line),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainerFailedError);
+    expect((error as Error).message).toBe(
+      'python3 -m train train failed (exit 1): train.data.DataError: x.wav: sample rate 44100 Hz, expected 16000',
+    );
+    expect(logged).toEqual(['a warning on stderr']);
+    expect((error as TrainerFailedError).output).toHaveLength(4);
   });
 });

@@ -17,10 +17,16 @@ export class TrainerUnavailableError extends CommonsynthError {
   }
 }
 
-/** The Python trainer exited with an error; the message holds the end of its output. */
+/**
+ * The Python trainer exited with an error. The message ends with the trainer's own last line
+ * (the exception, e.g. a DataError naming the file); `output` holds the end of its output,
+ * traceback included.
+ */
 export class TrainerFailedError extends CommonsynthError {
-  constructor(message: string) {
+  readonly output: string[];
+  constructor(message: string, output: string[] = []) {
     super('TRAINER_FAILED', message);
+    this.output = output;
   }
 }
 
@@ -148,8 +154,12 @@ export interface TrainOptions {
   python?: TorchPython;
   /** Each JSON record the trainer prints. */
   onRecord?: (record: TrainerRecord) => void;
-  /** Lines of trainer output that are not JSON records (warnings, tracebacks). */
+  /**
+   * Lines of trainer output that are not JSON records (warnings). Python tracebacks are held
+   * back (the error carries them in `output`) unless `verbose`.
+   */
   onLog?: (line: string) => void;
+  verbose?: boolean;
 }
 
 export interface TrainResult {
@@ -167,6 +177,7 @@ function runTrainer(
   args: string[],
   onRecord: (r: TrainerRecord) => void,
   onLog: (line: string) => void,
+  verbose: boolean,
 ): Promise<TrainerRecord | undefined> {
   return new Promise((done, fail) => {
     const root = packageRoot();
@@ -181,9 +192,10 @@ function runTrainer(
     });
     let last: TrainerRecord | undefined;
     const tail: string[] = [];
+    let inTraceback = false;
     const remember = (line: string): void => {
       tail.push(line);
-      if (tail.length > 20) tail.shift();
+      if (tail.length > 40) tail.shift();
     };
     const lines = (stream: NodeJS.ReadableStream, parse: boolean): void => {
       let buffer = '';
@@ -205,7 +217,12 @@ function runTrainer(
             }
           }
           remember(line);
-          onLog(line);
+          // A traceback runs from its header to the first unindented line after it (the
+          // exception, which also ends the error's message).
+          const header = line.startsWith('Traceback (most recent call last)');
+          if (header) inTraceback = true;
+          if (verbose || !inTraceback) onLog(line);
+          if (inTraceback && !header && !line.startsWith(' ')) inTraceback = false;
         }
       });
     };
@@ -219,7 +236,8 @@ function runTrainer(
       else {
         fail(
           new TrainerFailedError(
-            `python3 -m train ${args[0]} failed (${signal ?? `exit ${code}`}):\n${tail.join('\n')}`,
+            `python3 -m train ${args[0]} failed (${signal ?? `exit ${code}`}): ${tail.at(-1) ?? 'no output'}`,
+            tail,
           ),
         );
       }
@@ -261,7 +279,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   for (const kv of options.set ?? []) args.push('--set', kv);
   if (options.init) args.push('--init', resolve(options.init));
   args.push(...(options.extraArgs ?? []));
-  const summary = await runTrainer(python.python, args, onRecord, onLog);
+  const verbose = options.verbose ?? false;
+  const summary = await runTrainer(python.python, args, onRecord, onLog, verbose);
 
   let exportTo: string;
   if (options.exportDir) exportTo = resolve(options.exportDir);
@@ -274,7 +293,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const exportArgs = ['export', '--run', runDir, '--out', packageDir, '--name', options.name];
     if (options.version) exportArgs.push('--version', options.version);
     exportArgs.push('--hardware', hardwareDescription());
-    await runTrainer(python.python, exportArgs, onRecord, onLog);
+    await runTrainer(python.python, exportArgs, onRecord, onLog, verbose);
     if (options.exportDir) return { runDir, python, summary, packageDir };
     const model = await registerModel(packageDir, {
       name: options.name,

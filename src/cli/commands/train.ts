@@ -17,6 +17,7 @@ interface TrainCliOptions {
   init?: string;
   modelVersion?: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
 function number(value: string | undefined, what: string, integer: boolean): number | undefined {
@@ -72,6 +73,7 @@ export function register(program: Command): void {
     .option('--init <package>', 'wavenet-ae: start from this model package (fine-tuning)')
     .option('--model-version <v>', 'version string written into the package')
     .option('--json', 'print the result as JSON')
+    .option('--verbose', "show the trainer's Python tracebacks as they happen")
     .argument('[trainerArgs...]', 'after --: more options for `python3 -m train train`')
     .action(async (trainerArgs: string[], options: TrainCliOptions) => {
       if (options.family && options.family !== 'parallel-ae' && options.family !== 'wavenet-ae') {
@@ -107,6 +109,7 @@ export function register(program: Command): void {
           if (line) process.stderr.write(`${line}\n`);
         },
         onLog: (line) => process.stderr.write(`${line}\n`),
+        verbose: options.verbose,
       });
       progress.stop();
       const out = {
