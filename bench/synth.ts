@@ -42,6 +42,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { json: false, steps: 120, quick: false, encoderOnly: false };
+  // --encoder-only skips the decoder measurements.
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
@@ -314,6 +315,47 @@ async function main(): Promise<void> {
     }
   }
 
+  // int8 accuracy on the full-size decoder: generation with fp32 and with int8 weights from the
+  // same seed (the same uniform draws, so the inverse-CDF picks agree unless a draw falls between
+  // the two CDFs); the logits are compared at every step while both have produced the same samples.
+  let int8Error: Record<string, number> | undefined;
+  if (!args.encoderOnly) {
+    const logitsOf = async (precision: Precision) => {
+      const generator = await createWaveNetGenerator(model, { threads: 2, precision });
+      const logits: Float32Array[] = [];
+      const [audio] = await generator.generate([randomEmbedding(1, 3)], {
+        seed: 1,
+        onLogits: (_step, _stream, values) => logits.push(values.slice()),
+      });
+      await generator.dispose();
+      return { audio: audio.subarray(0, 256), logits: logits.slice(0, 256) };
+    };
+    const exact = await logitsOf('fp32');
+    const quantised = await logitsOf('int8');
+    let same = 0;
+    while (same < exact.audio.length && exact.audio[same] === quantised.audio[same]) same++;
+    let worst = 0;
+    let spread = 0;
+    // Step t's logits depend on samples before t only, so steps 0..same are comparable.
+    const compared = Math.min(same + 1, exact.logits.length);
+    for (let t = 0; t < compared; t++) {
+      const a = exact.logits[t];
+      const mean = a.reduce((x, y) => x + y, 0) / a.length;
+      spread += Math.sqrt(a.reduce((x, y) => x + (y - mean) ** 2, 0) / a.length);
+      for (let k = 0; k < a.length; k++)
+        worst = Math.max(worst, Math.abs(a[k] - quantised.logits[t][k]));
+    }
+    int8Error = {
+      stepsCompared: compared,
+      identicalSamples: same,
+      maxAbsLogitError: worst,
+      meanLogitStd: spread / compared,
+    };
+    process.stderr.write(
+      `int8 vs fp32 (same draws, ${compared} steps): max |logit error| ${worst.toFixed(4)}, logit std ${(spread / compared).toFixed(3)}, first ${same} samples identical\n`,
+    );
+  }
+
   // Encoder: real-time factor on 10 s of audio (wall seconds per second of audio).
   const encoderRows = [];
   for (const threads of [1, 2]) {
@@ -357,6 +399,7 @@ async function main(): Promise<void> {
     decoder: rows,
     queueFeeds,
     chunked60s: chunked,
+    int8Error,
     encoder: encoderRows,
     benchSeconds: (Date.now() - started) / 1000,
   };
