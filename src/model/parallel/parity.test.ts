@@ -7,6 +7,8 @@ import { corpusDir, corpusManifest } from '../../../test/helpers/shared.js';
 import { decodeNpy, loadMono, writeNpy } from '../../audio/index.js';
 import type { Embedding } from '../../types.js';
 import { openAutoencoder } from '../autoencoder.js';
+import { loadModelPackage, type ParallelPackage } from '../package/index.js';
+import { ParallelAutoencoder } from './runtime.js';
 
 /**
  * parallel-ae parity: a tiny random model of the trainer's architecture (train/models/parallel_ae.py),
@@ -130,4 +132,23 @@ describe.skipIf(!hasTorch)('parallel-ae parity with PyTorch', () => {
       }
     },
   );
+
+  it('decodes long sequences in windows exactly when the decoder has no position-dependent noise', async () => {
+    // Uses the package and PyTorch outputs the test above wrote (tests in a file run in order).
+    // The decoder's receptive field is about +-7 frames, inside the 16 frames of context, so
+    // windows of 20 frames reproduce one whole-sequence run, seams included.
+    const dir = join(root, 'lrelu-no-noise-branch', 'pkg');
+    const pkg = (await loadModelPackage(dir)) as ParallelPackage;
+    const latents = await npy(join(root, 'lrelu-no-noise-branch', 'music.latents.npy'));
+    const embedding = { frames: latents.shape[0], dims: 16, data: latents.data };
+    expect(embedding.frames).toBeGreaterThan(60);
+    const expected = await npy(join(root, 'lrelu-no-noise-branch', 'music.decoded.npy'));
+    const model = await ParallelAutoencoder.open(pkg, { threads: 1, chunkFrames: 20 });
+    try {
+      const [audio] = await model.decode([embedding]);
+      expect(maxRelative(audio, expected.data)).toBeLessThan(1e-4);
+    } finally {
+      await model.close();
+    }
+  });
 });

@@ -11,6 +11,7 @@
  * The layout and rank are read from each graph's declared input/output shapes.
  */
 import { readFile } from 'node:fs/promises';
+import { UsageError } from '../../errors.js';
 import type { Embedding } from '../../types.js';
 import { createSession, ort, type SessionOptions } from '../onnx/session.js';
 import { ModelPackageError, type ParallelPackage } from '../package/index.js';
@@ -18,7 +19,21 @@ import { ModelPackageError, type ParallelPackage } from '../package/index.js';
 export interface ParallelRuntimeOptions extends Pick<SessionOptions, 'spinning' | 'optimization'> {
   /** Intra-op threads for each session (default 2: this project's reference machine has 2 cores). */
   threads?: number;
+  /**
+   * Longest sequence decoded in one run, in frames (default 1024, about 33 s at hop 512). The
+   * decoder's memory grows with the length (about 9 MB per second of audio for the shipped model),
+   * so longer sequences are decoded in overlapping windows; 0 never splits.
+   */
+  chunkFrames?: number;
+  /** Frames of context each window sees beyond the part it keeps (default 16). */
+  contextFrames?: number;
+  /** Frames over which neighbouring windows are cross-faded (default 2; at most contextFrames). */
+  crossfadeFrames?: number;
 }
+
+export const DEFAULT_CHUNK_FRAMES = 1024;
+export const DEFAULT_CONTEXT_FRAMES = 16;
+export const DEFAULT_CROSSFADE_FRAMES = 2;
 
 type LatentLayout = 'frames-first' | 'channels-first';
 
@@ -48,12 +63,33 @@ export class ParallelAutoencoder {
   private readonly decoderLatentLayout: LatentLayout;
   /** Breaks the tie when frames == dims and the output shape alone cannot tell the layout. */
   private readonly encoderLatentLayout: LatentLayout;
+  private readonly chunkFrames: number;
+  private readonly contextFrames: number;
+  private readonly crossfadeFrames: number;
 
   private constructor(
     readonly pkg: ParallelPackage,
     private readonly encoder: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
+    options: ParallelRuntimeOptions,
   ) {
+    this.chunkFrames = options.chunkFrames ?? DEFAULT_CHUNK_FRAMES;
+    this.contextFrames = options.contextFrames ?? DEFAULT_CONTEXT_FRAMES;
+    // A cross-fade needs context on both sides of its seam and must fit inside one window.
+    this.crossfadeFrames = Math.min(
+      options.crossfadeFrames ?? DEFAULT_CROSSFADE_FRAMES,
+      this.contextFrames,
+      this.chunkFrames,
+    );
+    for (const [what, value] of [
+      ['chunkFrames', this.chunkFrames],
+      ['contextFrames', this.contextFrames],
+      ['crossfadeFrames', this.crossfadeFrames],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0) {
+        throw new UsageError(`${what} must be a non-negative integer, got ${value}`);
+      }
+    }
     this.hop = pkg.config.hop;
     this.dims = pkg.config.embeddingDims;
     this.sampleRate = pkg.config.sampleRate;
@@ -95,7 +131,7 @@ export class ParallelAutoencoder {
     const encoder = await open(pkg.encoderPath, 'encoder');
     try {
       const decoder = await open(pkg.decoderPath, 'decoder');
-      return new ParallelAutoencoder(pkg, encoder, decoder);
+      return new ParallelAutoencoder(pkg, encoder, decoder, options);
     } catch (error) {
       await encoder.release();
       throw error;
@@ -132,7 +168,10 @@ export class ParallelAutoencoder {
     return out;
   }
 
-  /** Audio of each embedding: `frames * hop` samples. Equal-length embeddings run as one batch. */
+  /**
+   * Audio of each embedding: `frames * hop` samples. Equal-length embeddings run as one batch;
+   * sequences longer than `chunkFrames` are decoded in windows (see decodeLong).
+   */
   async decode(embeddings: readonly Embedding[]): Promise<Float32Array[]> {
     for (const e of embeddings) {
       if (e.dims !== this.dims || e.data.length !== e.frames * e.dims || e.frames < 1) {
@@ -142,6 +181,54 @@ export class ParallelAutoencoder {
         );
       }
     }
+    const out: Float32Array[] = new Array(embeddings.length);
+    const short: number[] = [];
+    for (const [i, e] of embeddings.entries()) {
+      if (this.chunkFrames > 0 && e.frames > this.chunkFrames) out[i] = await this.decodeLong(e);
+      else short.push(i);
+    }
+    const decoded = await this.decodeBatch(short.map((i) => embeddings[i]));
+    short.forEach((i, k) => {
+      out[i] = decoded[k];
+    });
+    return out;
+  }
+
+  /**
+   * A long sequence in windows of `chunkFrames` kept frames plus `contextFrames` of context on
+   * each side (so each kept frame sees what it would see in one run, when the decoder's
+   * receptive field is within the context), one window at a time to bound memory. Neighbouring
+   * windows overlap by `crossfadeFrames` around each seam and are joined with a linear
+   * cross-fade: parts the two windows compute alike stay exact, parts that differ (a decoder's
+   * position-dependent noise, say) blend without a click.
+   */
+  private async decodeLong(e: Embedding): Promise<Float32Array> {
+    const hop = this.hop;
+    const out = new Float32Array(e.frames * hop);
+    const half = Math.floor((this.crossfadeFrames * hop) / 2);
+    for (let start = 0; start < e.frames; start += this.chunkFrames) {
+      const end = Math.min(e.frames, start + this.chunkFrames);
+      const from = Math.max(0, start - this.contextFrames);
+      const to = Math.min(e.frames, end + this.contextFrames);
+      const [audio] = await this.decodeBatch([
+        { frames: to - from, dims: e.dims, data: e.data.subarray(from * e.dims, to * e.dims) },
+      ]);
+      // This window owns [start, end) plus half a cross-fade on each inner seam.
+      const fadeIn = start > 0 ? half : 0;
+      const fadeOut = end < e.frames ? half : 0;
+      const first = start * hop - fadeIn;
+      const last = end * hop + fadeOut;
+      for (let t = first; t < last; t++) {
+        let weight = 1;
+        if (t < start * hop + fadeIn) weight = (t - first + 0.5) / (2 * fadeIn);
+        else if (t >= end * hop - fadeOut) weight = (last - t - 0.5) / (2 * fadeOut);
+        out[t] += weight * audio[t - from * hop];
+      }
+    }
+    return out;
+  }
+
+  private async decodeBatch(embeddings: readonly Embedding[]): Promise<Float32Array[]> {
     const out: Float32Array[] = new Array(embeddings.length);
     for (const group of groupBy(embeddings.map((e) => e.frames))) {
       const frames = group.key;
