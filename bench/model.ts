@@ -135,12 +135,16 @@ async function main(): Promise<void> {
     machine: `${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}`,
     date: new Date().toISOString().slice(0, 10),
     rows,
+    /** Peak resident memory of this process, all runs included. */
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`model ${report.model} on ${report.machine}, ${report.date}\n`);
+  process.stdout.write(
+    `model ${report.model} on ${report.machine}, ${report.date}; peak RSS ${report.peakRssMiB} MiB\n`,
+  );
   process.stdout.write(
     'threads  audio s  encode s  decode s  encode xRT  decode xRT  encode+decode xRT\n',
   );
