@@ -133,7 +133,7 @@ describe.skipIf(!hasTorch)('parallel-ae parity with PyTorch', () => {
     },
   );
 
-  it('decodes long sequences in windows exactly when the decoder has no position-dependent noise', async () => {
+  it('encodes and decodes long sequences in windows exactly (no position-dependent noise)', async () => {
     // Uses the package and PyTorch outputs the test above wrote (tests in a file run in order).
     // The decoder's receptive field is about +-7 frames, inside the 16 frames of context, so
     // windows of 20 frames reproduce one whole-sequence run, seams included.
@@ -147,6 +147,10 @@ describe.skipIf(!hasTorch)('parallel-ae parity with PyTorch', () => {
     try {
       const [audio] = await model.decode([embedding]);
       expect(maxRelative(audio, expected.data)).toBeLessThan(1e-4);
+      // The encoder's receptive field is smaller still: windowed encoding gives PyTorch's latents.
+      const clip = await npy(join(root, 'lrelu-no-noise-branch', 'music.audio.npy'));
+      const [windowed] = await model.encode([clip.data]);
+      expect(maxRelative(windowed.data, latents.data)).toBeLessThan(1e-4);
     } finally {
       await model.close();
     }

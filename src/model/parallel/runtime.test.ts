@@ -81,7 +81,7 @@ describe('parallel-ae runtime', () => {
     }
   });
 
-  it('decodes long sequences in windows that join seamlessly', async () => {
+  it('encodes and decodes long sequences in windows that join seamlessly', async () => {
     const dir = join(work, 'chunks');
     const weights = await writeTinyParallelPackage(dir, { hop: 64, dims: 4, seed: 9 });
     const pkg = (await loadModelPackage(dir)) as ParallelPackage;
@@ -107,7 +107,10 @@ describe('parallel-ae runtime', () => {
         crossfadeFrames,
       });
       const [chunked] = await model.decode([embedding]);
+      const [windowedLatents] = await model.encode([chirp(64 * 23 + 5)]);
       await model.close();
+      expect(windowedLatents.frames).toBe(24);
+      expect(maxRelativeError(windowedLatents.data, embedding.data)).toBeLessThan(1e-6);
       expect(chunked.length).toBe(reference.length);
       expect(
         maxRelativeError(chunked, reference),

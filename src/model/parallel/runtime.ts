@@ -140,9 +140,43 @@ export class ParallelAutoencoder {
 
   /**
    * Latents of each clip: `ceil(samples / hop)` frames (a ragged end is zero-padded to a whole
-   * hop). Clips of equal padded length run as one batch.
+   * hop). Clips of equal padded length run as one batch; clips longer than `chunkFrames` frames
+   * are encoded in windows with `contextFrames` of context on each side, keeping the centres.
    */
   async encode(clips: readonly Float32Array[]): Promise<Embedding[]> {
+    const out: Embedding[] = new Array(clips.length);
+    const short: number[] = [];
+    for (const [i, clip] of clips.entries()) {
+      const frames = Math.ceil(clip.length / this.hop);
+      if (this.chunkFrames > 0 && frames > this.chunkFrames) out[i] = await this.encodeLong(clip);
+      else short.push(i);
+    }
+    const encoded = await this.encodeBatch(short.map((i) => clips[i]));
+    short.forEach((i, k) => {
+      out[i] = encoded[k];
+    });
+    return out;
+  }
+
+  private async encodeLong(clip: Float32Array): Promise<Embedding> {
+    const hop = this.hop;
+    const frames = Math.ceil(clip.length / hop);
+    const data = new Float32Array(frames * this.dims);
+    for (let start = 0; start < frames; start += this.chunkFrames) {
+      const end = Math.min(frames, start + this.chunkFrames);
+      const from = Math.max(0, start - this.contextFrames);
+      const to = Math.min(frames, end + this.contextFrames);
+      // subarray stops at the clip's end; encodeBatch zero-pads the ragged last hop as one run would.
+      const [window] = await this.encodeBatch([clip.subarray(from * hop, to * hop)]);
+      data.set(
+        window.data.subarray((start - from) * this.dims, (end - from) * this.dims),
+        start * this.dims,
+      );
+    }
+    return { frames, dims: this.dims, data };
+  }
+
+  private async encodeBatch(clips: readonly Float32Array[]): Promise<Embedding[]> {
     const out: Embedding[] = new Array(clips.length);
     for (const group of groupBy(clips.map((c) => Math.max(1, Math.ceil(c.length / this.hop))))) {
       const frames = group.key;
