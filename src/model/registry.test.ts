@@ -108,6 +108,22 @@ describe('model registry', () => {
     await expect(registerModel(dir, { env, name: '../evil' })).rejects.toThrow(/cannot register/);
   });
 
+  it('prefers a registered name to a same-named folder in the working directory', async () => {
+    await writePackage(join(userModelsDir(env), 'shadow'), 'registered-one');
+    await writePackage(join(work, 'cwd', 'shadow'), 'local-one');
+    await writePackage(join(work, 'cwd', 'only-here'), 'local-only');
+    const previous = process.cwd();
+    process.chdir(join(work, 'cwd'));
+    try {
+      expect((await resolveModel('shadow', env)).config.name).toBe('registered-one');
+      expect((await resolveModel('./shadow', env)).config.name).toBe('local-one');
+      const local = await resolveModel('only-here', env);
+      expect(local).toMatchObject({ source: 'path', name: 'only-here' });
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
   it('names what exists when a model is not found', async () => {
     await writePackage(join(userModelsDir(env), 'alpha'), 'alpha');
     await writePackage(join(userModelsDir(env), 'beta'), 'beta');

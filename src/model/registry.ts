@@ -131,9 +131,10 @@ async function load(dir: string, name: string, source: ModelSource): Promise<Res
 }
 
 /**
- * Finds a model package: nothing or "default" → the shipped default model; a folder path
- * (absolute, relative, or any existing folder) → that package; otherwise a name registered
- * in the user's models folder. The package's config.json is read and validated.
+ * Finds a model package: nothing or "default" → the shipped default model; a path (absolute,
+ * starting with ".", or containing a separator) → that package folder; a bare name → the package
+ * registered under it in the user's models folder, else a folder of that name in the working
+ * directory. The package's config.json is read and validated.
  * Throws ModelNotFoundError listing the models that do exist.
  */
 export async function resolveModel(
@@ -155,7 +156,7 @@ export async function resolveModel(
     }
     return load(dir, DEFAULT_MODEL_NAME, 'shipped');
   }
-  if (looksLikePath(nameOrPath) || (await isDirectory(nameOrPath))) {
+  if (looksLikePath(nameOrPath)) {
     const dir = resolve(nameOrPath);
     if (!(await isDirectory(dir))) {
       throw new ModelNotFoundError(
@@ -166,8 +167,10 @@ export async function resolveModel(
     }
     return load(dir, basename(dir), 'path');
   }
+  // A bare name: a registered model first, then a folder of that name in the working directory.
   const dir = join(userModelsDir(env), nameOrPath);
   if (existsSync(join(dir, 'config.json'))) return load(dir, nameOrPath, 'user');
+  if (await isDirectory(nameOrPath)) return load(resolve(nameOrPath), nameOrPath, 'path');
   const available = await availableNames(env);
   throw new ModelNotFoundError(
     `no model named "${nameOrPath}" in ${userModelsDir(env)}; ` +
