@@ -22,3 +22,4 @@ export {
   recordDatasetStatus,
   sha1OfPath,
 } from './sources.js';
+export { isRecipePath, loadSynthInput } from './synth-inputs.js';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { Precision } from '../../model/wavenet/decoder-graph.js';
 import { synthFiles } from '../../model/wavenet/jobs.js';
+import { loadSynthInput } from '../../pipeline/synth-inputs.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress, type Progress } from '../progress.js';
 import { formatFileJob, parsePositiveInteger } from './encode.js';
@@ -42,10 +43,10 @@ export function register(program: Command): void {
   program
     .command('synth')
     .description(
-      'generate audio from embedding files (.npy [frames, dims]), all in one batch; writes gen_<name>.wav. ' +
+      'generate audio from embedding files (.npy [frames, dims]) and mashup recipes (.json), all in one batch; writes gen_<name>.wav. ' +
         'Resumable: after a kill or Ctrl-C, run the same command again',
     )
-    .argument('<embeddings...>', '.npy embedding files')
+    .argument('<inputs...>', '.npy embedding files and/or mashup recipe .json files')
     .requiredOption('--out <dir>', 'output folder (also holds the resumable state while running)')
     .option('--model <model>', 'model name or package folder (default: the shipped model)')
     .option('--seed <n>', 'sampler seed: the same seed gives the same audio (default 0)')
@@ -78,6 +79,7 @@ export function register(program: Command): void {
         const result = await synthFiles(inputs, {
           outDir: options.out,
           model: options.model,
+          loadInput: loadSynthInput,
           threads: parsePositiveInteger(options.threads, '--threads'),
           seed: parseNonNegative(options.seed, '--seed', true),
           temperature: parseNonNegative(options.temperature, '--temperature'),

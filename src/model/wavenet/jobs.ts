@@ -225,11 +225,19 @@ export interface SynthFilesOptions extends ModelChoice {
   signal?: AbortSignal;
   /** Called before generation with the job's state file and whether it resumes from it. */
   onStart?: (info: { statePath: string; resuming: boolean }) => void;
+  /**
+   * Reads one input as embeddings (default: a `.npy` file). The synth command passes a loader
+   * that also renders mashup recipes, so recipes and `.npy` files share one batch.
+   */
+  loadInput?: (input: string, model: JobModel) => Promise<Embedding>;
 }
 
-/** `gen_<name>.wav` for `<name>_embeddings.npy` (or `<name>.npy`), as Magenta names its outputs. */
+/**
+ * `gen_<name>.wav` for `<name>_embeddings.npy` (or `<name>.npy`), as Magenta names its outputs;
+ * also for a recipe `<name>.recipe.json` (or `<name>.json`).
+ */
 export function synthOutputName(input: string): string {
-  const base = basename(input).replace(/(_embeddings)?\.npy$/i, '');
+  const base = basename(input).replace(/((_embeddings)?\.npy|(\.recipe)?\.json)$/i, '');
   return `gen_${base}.wav`;
 }
 
@@ -274,7 +282,9 @@ export async function synthFiles(
     const loaded: Array<{ input: string; embedding: Embedding }> = [];
     for (const input of inputs) {
       try {
-        const embedding = await loadEmbedding(input);
+        const embedding = await (options.loadInput
+          ? options.loadInput(input, model)
+          : loadEmbedding(input));
         if (embedding.dims !== model.info.dims) {
           throw new UsageError(
             `${input}: embedding has ${embedding.dims} dims per frame, model "${model.info.name}" uses ${model.info.dims}`,
