@@ -1,4 +1,4 @@
-import { evaluate, type QualityScores } from './metrics.js';
+import { QualityReference, type QualityScores } from './metrics.js';
 
 /**
  * Reference points every model score is reported next to: what "nothing" (silence) and
@@ -62,12 +62,14 @@ export interface BaselineScores {
   noise: QualityScores;
 }
 
+/** Both baselines for one original (pass its QualityReference when you already have one). */
 export function baselineScores(
   original: Float32Array,
   seed: number = DEFAULT_BASELINE_SEED,
+  reference: QualityReference = new QualityReference(original),
 ): BaselineScores {
   return {
-    silence: evaluate(original, new Float32Array(original.length)),
-    noise: evaluate(original, addNoiseAt(original, NOISE_BASELINE_DB, seed)),
+    silence: reference.compare(new Float32Array(original.length)),
+    noise: reference.compare(addNoiseAt(original, NOISE_BASELINE_DB, seed)),
   };
 }

@@ -16,6 +16,7 @@ export {
   logMelL1Db,
   METRIC_SPEC,
   multiResolutionStftDistance,
+  QualityReference,
   type QualityScores,
   type StftDistance,
 } from './metrics.js';

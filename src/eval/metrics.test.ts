@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addNoiseAt, baselineScores, rms, whiteNoise } from './baselines.js';
 import { hzToMel, melFilterbank, melToHz } from './mel.js';
-import { evaluate, logMelDb, stftDistanceAt } from './metrics.js';
+import { evaluate, logMelDb, QualityReference, stftDistanceAt } from './metrics.js';
 import { EvalInputError, hannWindow, reflectPad, stftMagnitude } from './spectrum.js';
 
 const SR = 16000;
@@ -231,6 +231,13 @@ describe('evaluate', () => {
     expect(a).not.toEqual(c);
     const added = Float64Array.from(a, (v, i) => v - tone[i]);
     expect(20 * Math.log10(rms(added) / rms(tone))).toBeCloseTo(-20, 4);
+  });
+
+  it('scores many reconstructions against one reference exactly as evaluate does', () => {
+    const reference = new QualityReference(hiss);
+    for (const reconstruction of [scaled(hiss, 0.3), addNoiseAt(hiss, -10, 2), tone]) {
+      expect(reference.compare(reconstruction)).toEqual(evaluate(hiss, reconstruction));
+    }
   });
 
   it('rejects mismatched, too short, non-finite or wrongly sampled input', () => {

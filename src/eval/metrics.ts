@@ -37,25 +37,10 @@ export interface QualityScores {
   logMelL1Db: number;
 }
 
-function checkPair(original: Float32Array, reconstruction: Float32Array): void {
-  if (original.length !== reconstruction.length) {
-    throw new EvalInputError(
-      `original has ${original.length} samples but reconstruction has ${reconstruction.length}; trim them to the same length first`,
-    );
-  }
-  if (original.length <= METRIC_SPEC.stftSizes[0] / 2) {
-    throw new EvalInputError(
-      `clip of ${original.length} samples is too short to evaluate (needs more than ${METRIC_SPEC.stftSizes[0] / 2})`,
-    );
-  }
-  for (const [what, x] of [
-    ['original', original],
-    ['reconstruction', reconstruction],
-  ] as const) {
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) {
-        throw new EvalInputError(`${what} has a non-finite sample at index ${i}`);
-      }
+function checkFinite(x: Float32Array, what: string): void {
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      throw new EvalInputError(`${what} has a non-finite sample at index ${i}`);
     }
   }
 }
@@ -66,47 +51,17 @@ function floored(s: Spectrogram, floor: number): Float64Array {
   return out;
 }
 
-/** Spectral convergence and mean absolute log-magnitude difference at one FFT size. */
-export function stftDistanceAt(
-  original: Float32Array,
-  reconstruction: Float32Array,
-  nFft: number,
-): { sc: number; logMag: number } {
-  const hop = nFft / 4;
-  const floor = METRIC_SPEC.magnitudeFloor;
-  const s = floored(stftMagnitude(original, nFft, hop), floor);
-  const r = floored(stftMagnitude(reconstruction, nFft, hop), floor);
-  let diff2 = 0;
-  let ref2 = 0;
-  let logSum = 0;
-  for (let i = 0; i < s.length; i++) {
-    const d = s[i] - r[i];
-    diff2 += d * d;
-    ref2 += s[i] * s[i];
-    logSum += Math.abs(Math.log(s[i]) - Math.log(r[i]));
-  }
-  return { sc: Math.sqrt(diff2) / Math.sqrt(ref2), logMag: logSum / s.length };
+/** Each mel filter's weights and the bin range where they are non-zero (the rest is skipped). */
+interface MelRow {
+  from: number;
+  weights: Float64Array;
 }
 
-export function multiResolutionStftDistance(
-  original: Float32Array,
-  reconstruction: Float32Array,
-): StftDistance {
-  checkPair(original, reconstruction);
-  let sc = 0;
-  let logMag = 0;
-  for (const nFft of METRIC_SPEC.stftSizes) {
-    const d = stftDistanceAt(original, reconstruction, nFft);
-    sc += d.sc;
-    logMag += d.logMag;
-  }
-  const n = METRIC_SPEC.stftSizes.length;
-  return { sc: sc / n, logMag: logMag / n, total: sc / n + logMag / n };
-}
-
-let cachedMelFb: Float64Array | undefined;
-function melFb(): Float64Array {
-  cachedMelFb ??= melFilterbank({
+let cachedMelRows: MelRow[] | undefined;
+function melRows(): MelRow[] {
+  if (cachedMelRows) return cachedMelRows;
+  const bins = METRIC_SPEC.melFft / 2 + 1;
+  const fb = melFilterbank({
     sampleRate: METRIC_SPEC.sampleRate,
     nFft: METRIC_SPEC.melFft,
     nMels: METRIC_SPEC.melBands,
@@ -115,25 +70,151 @@ function melFb(): Float64Array {
     scale: METRIC_SPEC.melScale,
     slaneyNorm: METRIC_SPEC.melSlaneyNorm,
   });
-  return cachedMelFb;
+  cachedMelRows = [];
+  for (let m = 0; m < METRIC_SPEC.melBands; m++) {
+    const row = fb.subarray(m * bins, (m + 1) * bins);
+    let from = 0;
+    while (from < bins && row[from] === 0) from++;
+    let to = bins;
+    while (to > from && row[to - 1] === 0) to--;
+    cachedMelRows.push({ from, weights: row.slice(from, to) });
+  }
+  return cachedMelRows;
 }
 
 /** Power mel spectrogram in dB (10 log10, power floored at 1e-10): `frames` x `melBands`. */
 export function logMelDb(signal: Float32Array): Spectrogram {
   const power = stftMagnitude(signal, METRIC_SPEC.melFft, METRIC_SPEC.melHop, true);
-  const fb = melFb();
+  const rows = melRows();
   const nMels = METRIC_SPEC.melBands;
   const data = new Float64Array(power.frames * nMels);
   for (let f = 0; f < power.frames; f++) {
-    const row = f * power.bins;
+    const frame = f * power.bins;
     for (let m = 0; m < nMels; m++) {
-      const fbRow = m * power.bins;
+      const { from, weights } = rows[m];
       let acc = 0;
-      for (let k = 0; k < power.bins; k++) acc += fb[fbRow + k] * power.data[row + k];
+      for (let k = 0; k < weights.length; k++) acc += weights[k] * power.data[frame + from + k];
       data[f * nMels + m] = 10 * Math.log10(Math.max(acc, METRIC_SPEC.melPowerFloor));
     }
   }
   return { frames: power.frames, bins: nMels, data };
+}
+
+interface ReferenceSpectrum {
+  nFft: number;
+  /** Floored magnitudes, their natural logs, and the squared Frobenius norm. */
+  mag: Float64Array;
+  log: Float64Array;
+  norm2: number;
+}
+
+/**
+ * An original's spectra, computed once, to score any number of reconstructions against it
+ * (the model's and both baselines', in `commonsynth eval`).
+ */
+export class QualityReference {
+  readonly length: number;
+  private readonly spectra: ReferenceSpectrum[];
+  private readonly mel: Float64Array;
+  /** The original's log-mel peak minus 80 dB: both spectrograms are floored here. */
+  private readonly melFloor: number;
+
+  constructor(original: Float32Array) {
+    if (original.length <= METRIC_SPEC.stftSizes[0] / 2) {
+      throw new EvalInputError(
+        `clip of ${original.length} samples is too short to evaluate (needs more than ${METRIC_SPEC.stftSizes[0] / 2})`,
+      );
+    }
+    checkFinite(original, 'original');
+    this.length = original.length;
+    this.spectra = METRIC_SPEC.stftSizes.map((nFft) => {
+      const mag = floored(stftMagnitude(original, nFft, nFft / 4), METRIC_SPEC.magnitudeFloor);
+      const log = new Float64Array(mag.length);
+      let norm2 = 0;
+      for (let i = 0; i < mag.length; i++) {
+        log[i] = Math.log(mag[i]);
+        norm2 += mag[i] * mag[i];
+      }
+      return { nFft, mag, log, norm2 };
+    });
+    this.mel = logMelDb(original).data;
+    let peak = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.mel.length; i++) if (this.mel[i] > peak) peak = this.mel[i];
+    this.melFloor = peak - METRIC_SPEC.melTopDb;
+  }
+
+  private check(reconstruction: Float32Array): void {
+    if (reconstruction.length !== this.length) {
+      throw new EvalInputError(
+        `original has ${this.length} samples but reconstruction has ${reconstruction.length}; trim them to the same length first`,
+      );
+    }
+    checkFinite(reconstruction, 'reconstruction');
+  }
+
+  /** Spectral convergence and mean |ln S − ln Ŝ| at one of the FFT sizes. */
+  stftDistanceAt(reconstruction: Float32Array, nFft: number): { sc: number; logMag: number } {
+    this.check(reconstruction);
+    const ref = this.spectra.find((r) => r.nFft === nFft);
+    if (!ref) throw new EvalInputError(`FFT size ${nFft} is not one of ${METRIC_SPEC.stftSizes}`);
+    const floor = METRIC_SPEC.magnitudeFloor;
+    const r = stftMagnitude(reconstruction, nFft, nFft / 4).data;
+    let diff2 = 0;
+    let logSum = 0;
+    for (let i = 0; i < r.length; i++) {
+      const v = Math.max(r[i], floor);
+      const d = ref.mag[i] - v;
+      diff2 += d * d;
+      logSum += Math.abs(ref.log[i] - Math.log(v));
+    }
+    return { sc: Math.sqrt(diff2) / Math.sqrt(ref.norm2), logMag: logSum / r.length };
+  }
+
+  /** The multi-resolution STFT distance: both terms averaged over the FFT sizes. */
+  stftDistance(reconstruction: Float32Array): StftDistance {
+    let sc = 0;
+    let logMag = 0;
+    for (const { nFft } of this.spectra) {
+      const d = this.stftDistanceAt(reconstruction, nFft);
+      sc += d.sc;
+      logMag += d.logMag;
+    }
+    const n = this.spectra.length;
+    return { sc: sc / n, logMag: logMag / n, total: sc / n + logMag / n };
+  }
+
+  /** Mean |dB difference| of the log-mel spectrograms, both floored at the original's peak − 80 dB. */
+  logMelL1Db(reconstruction: Float32Array): number {
+    this.check(reconstruction);
+    const a = this.mel;
+    const b = logMelDb(reconstruction).data;
+    const floor = this.melFloor;
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) {
+      sum += Math.abs(Math.max(a[i], floor) - Math.max(b[i], floor));
+    }
+    return sum / a.length;
+  }
+
+  compare(reconstruction: Float32Array): QualityScores {
+    return { stft: this.stftDistance(reconstruction), logMelL1Db: this.logMelL1Db(reconstruction) };
+  }
+}
+
+/** Spectral convergence and mean absolute log-magnitude difference at one FFT size. */
+export function stftDistanceAt(
+  original: Float32Array,
+  reconstruction: Float32Array,
+  nFft: number,
+): { sc: number; logMag: number } {
+  return new QualityReference(original).stftDistanceAt(reconstruction, nFft);
+}
+
+export function multiResolutionStftDistance(
+  original: Float32Array,
+  reconstruction: Float32Array,
+): StftDistance {
+  return new QualityReference(original).stftDistance(reconstruction);
 }
 
 /**
@@ -141,15 +222,7 @@ export function logMelDb(signal: Float32Array): Spectrogram {
  * log-mel − 80 dB), so that differences far below what is audible in the original do not count.
  */
 export function logMelL1Db(original: Float32Array, reconstruction: Float32Array): number {
-  checkPair(original, reconstruction);
-  const a = logMelDb(original).data;
-  const b = logMelDb(reconstruction).data;
-  let peak = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < a.length; i++) if (a[i] > peak) peak = a[i];
-  const floor = peak - METRIC_SPEC.melTopDb;
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs(Math.max(a[i], floor) - Math.max(b[i], floor));
-  return sum / a.length;
+  return new QualityReference(original).logMelL1Db(reconstruction);
 }
 
 /** Both measures for one clip; lower is better, 0 for identical audio. */
@@ -163,8 +236,5 @@ export function evaluate(
       `the quality measure is defined on ${METRIC_SPEC.sampleRate} Hz audio, got ${sampleRate} Hz; resample first`,
     );
   }
-  return {
-    stft: multiResolutionStftDistance(original, reconstruction),
-    logMelL1Db: logMelL1Db(original, reconstruction),
-  };
+  return new QualityReference(original).compare(reconstruction);
 }

@@ -11,8 +11,8 @@ import { loadMono } from '../audio/index.js';
 import { MANIFEST_FILE, openManifest } from '../dataset/index.js';
 import { CommonsynthError, describeError } from '../errors.js';
 import { type Autoencoder, type DecodeOptions, openAutoencoder } from '../model/autoencoder.js';
-import { baselineScores } from './baselines.js';
-import { evaluate, METRIC_SPEC, type QualityScores } from './metrics.js';
+import { baselineScores, DEFAULT_BASELINE_SEED } from './baselines.js';
+import { METRIC_SPEC, QualityReference, type QualityScores } from './metrics.js';
 
 /** Mean scores over clips, flattened (the same shape the trainer's validation reports). */
 export interface MeanScores {
@@ -171,12 +171,14 @@ export function scoreClip(
       file,
     );
   }
-  const baselines = baselineScores(original);
+  // The original's spectra once, for the model and both baselines.
+  const reference = new QualityReference(original);
+  const baselines = baselineScores(original, DEFAULT_BASELINE_SEED, reference);
   return {
     file,
     theme,
     seconds: original.length / METRIC_SPEC.sampleRate,
-    model: evaluate(original, rec),
+    model: reference.compare(rec),
     silence: baselines.silence,
     noise: baselines.noise,
   };
