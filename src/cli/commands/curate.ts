@@ -10,24 +10,7 @@ import {
 import { UsageError } from '../../errors.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress, type Progress } from '../progress.js';
-
-export function parseCount(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new UsageError(`${name} must be a non-negative integer, not "${value}"`);
-    return n;
-  };
-}
-
-export function parsePositive(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new UsageError(`${name} must be a positive number, not "${value}"`);
-    return n;
-  };
-}
+import { parseCount, parsePositive } from './parse.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

@@ -9,7 +9,7 @@ import {
   openManifest,
 } from '../../dataset/manifest.js';
 import { UsageError } from '../../errors.js';
-import { parseCount } from './curate.js';
+import { parseCount } from './parse.js';
 
 interface FilterFlags {
   data: string;

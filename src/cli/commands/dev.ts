@@ -7,7 +7,7 @@ import {
   startCommonsFixture,
 } from '../../commons/fixture/index.js';
 import { UsageError } from '../../errors.js';
-import { parseCount, parsePositive } from './curate.js';
+import { parseCount, parsePositive } from './parse.js';
 
 function defaultCorpus(): string {
   const shared = process.env.COMMONSYNTH_SHARED;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import { encodeFiles, type FileJobResult } from '../../model/wavenet/jobs.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress } from '../progress.js';
+import { parsePositiveInteger } from './parse.js';
 
 interface EncodeCliOptions {
   model?: string;
@@ -10,15 +10,6 @@ interface EncodeCliOptions {
   threads?: string;
   pad?: boolean;
   json?: boolean;
-}
-
-/** A positive integer option, or undefined when absent. */
-export function parsePositiveInteger(value: string | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${what} must be a positive integer, got ${value}`);
-  return n;
 }
 
 /** Plain-text summary of an encode or synth job. */

@@ -8,6 +8,7 @@ import {
 } from '../../eval/index.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress } from '../progress.js';
+import { parseNonNegative } from './parse.js';
 
 interface EvalCliOptions {
   model?: string;
@@ -17,17 +18,6 @@ interface EvalCliOptions {
   temperature?: string;
   threads?: string;
   json?: boolean;
-}
-
-function parseNumber(value: string | undefined, what: string, integer = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(
-      `${what} must be a non-negative ${integer ? 'integer' : 'number'}, got ${value}`,
-    );
-  }
-  return n;
 }
 
 /** The human-readable report: one row per theme and overall, model next to both baselines. */
@@ -92,11 +82,11 @@ export function register(program: Command): void {
       const report = await evaluateModel(files, {
         model: options.model,
         manifest: options.manifest,
-        maxSeconds: parseNumber(options.maxSeconds, '--max-seconds'),
-        threads: parseNumber(options.threads, '--threads', true),
+        maxSeconds: parseNonNegative(options.maxSeconds, '--max-seconds'),
+        threads: parseNonNegative(options.threads, '--threads', true),
         decode: {
-          seed: parseNumber(options.seed, '--seed', true),
-          temperature: parseNumber(options.temperature, '--temperature'),
+          seed: parseNonNegative(options.seed, '--seed', true),
+          temperature: parseNonNegative(options.temperature, '--temperature'),
         },
         onFile: (_done, _total, file) => progress.tick(1, file),
       });

@@ -18,19 +18,12 @@ import {
 import { type ImportTfCheckpointResult, importTfCheckpoint } from '../../model/tf/import.js';
 import { createProgress, type Progress } from '../progress.js';
 import { formatBytes } from './models.js';
+import { parsePositiveInteger } from './parse.js';
 
 const MIB = 1024 * 1024;
 
-function positiveInteger(value: string | undefined, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${option} must be a positive integer, got ${value}`);
-  return n;
-}
-
 function nonNegativeInteger(value: string | undefined, option: string): number | undefined {
-  return value === '0' ? 0 : positiveInteger(value, option);
+  return value === '0' ? 0 : parsePositiveInteger(value, option);
 }
 
 /** The rows of `inspect-tf --json`: exactly the documented fields. */
@@ -160,9 +153,9 @@ function registerImportTf(model: Command): void {
           ema: options.ema,
           name: options.name,
           version: options.modelVersion,
-          numStages: positiveInteger(options.stages, '--stages'),
-          aeNumStages: positiveInteger(options.aeStages, '--ae-stages'),
-          hop: positiveInteger(options.hop, '--hop'),
+          numStages: parsePositiveInteger(options.stages, '--stages'),
+          aeNumStages: parsePositiveInteger(options.aeStages, '--ae-stages'),
+          hop: parsePositiveInteger(options.hop, '--hop'),
           onProgress: progress.report,
         });
         progress.stop();

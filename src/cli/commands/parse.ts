@@ -1,4 +1,4 @@
-/** Option parsing shared by the mashup and sequence commands: clear usage errors, nothing else. */
+/** Option parsing shared by the CLI commands: clear usage errors, nothing else. */
 import { UsageError } from '../../errors.js';
 
 export function parseNumber(
@@ -49,4 +49,44 @@ export function parseChoice<T extends string>(
     );
   }
   return value as T;
+}
+
+/** A non-negative number (or integer), or undefined when the option is absent. */
+export function parseNonNegative(
+  value: string | undefined,
+  flag: string,
+  integer = false,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(
+      `${flag} must be a non-negative ${integer ? 'integer' : 'number'}, got ${value}`,
+    );
+  }
+  return n;
+}
+
+/** A positive integer, or undefined when the option is absent. */
+export function parsePositiveInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** A commander argument parser for a non-negative integer option. */
+export function parseCount(flag: string): (value: string) => number {
+  return (value) => parseNonNegative(value, flag, true) as number;
+}
+
+/** A commander argument parser for a positive number option. */
+export function parsePositive(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UsageError(`${flag} must be a positive number, not "${value}"`);
+    return n;
+  };
 }

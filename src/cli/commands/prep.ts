@@ -10,6 +10,7 @@ import { RESAMPLE_QUALITIES, type ResampleQuality } from '../../audio/resample.j
 import { UsageError } from '../../errors.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress, type Progress } from '../progress.js';
+import { parseChoice } from './parse.js';
 
 interface PrepCliOptions {
   out: string;
@@ -18,13 +19,6 @@ interface PrepCliOptions {
   format: string;
   quality: string;
   json?: boolean;
-}
-
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
-  }
-  return value as T;
 }
 
 export function register(program: Command): void {
@@ -42,9 +36,19 @@ export function register(program: Command): void {
       const rate = Number(options.rate);
       if (!/^\d+$/.test(options.rate))
         throw new UsageError(`--rate must be a whole number of Hz, got "${options.rate}"`);
-      const normalize = oneOf<PrepNormalize>('normalize', options.normalize, ['peak', 'none']);
-      const format = oneOf<PrepSampleFormat>('format', options.format, ['pcm16', 'float32']);
-      const quality = oneOf<ResampleQuality>('quality', options.quality, RESAMPLE_QUALITIES);
+      const normalize = parseChoice<PrepNormalize>(options.normalize, '--normalize', [
+        'peak',
+        'none',
+      ]);
+      const format = parseChoice<PrepSampleFormat>(options.format, '--format', [
+        'pcm16',
+        'float32',
+      ]);
+      const quality = parseChoice<ResampleQuality>(
+        options.quality,
+        '--quality',
+        RESAMPLE_QUALITIES,
+      );
       let progress: Progress | undefined;
       const summary = await prepFiles(inputs, {
         outDir: options.out,

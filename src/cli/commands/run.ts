@@ -8,7 +8,7 @@ import { type RunEvent, type RunReport, runPipeline } from '../../pipeline/run.j
 import type { RunSource } from '../../pipeline/sources.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress, type Progress } from '../progress.js';
-import { parseCount, parsePositive } from './curate.js';
+import { parseCount, parsePositive } from './parse.js';
 
 interface RunFlags {
   theme?: string;

@@ -5,7 +5,8 @@ import { synthFiles } from '../../model/wavenet/jobs.js';
 import { loadSynthInput } from '../../pipeline/synth-inputs.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress, type Progress } from '../progress.js';
-import { formatFileJob, parsePositiveInteger } from './encode.js';
+import { formatFileJob } from './encode.js';
+import { parseNonNegative, parsePositiveInteger } from './parse.js';
 
 interface SynthCliOptions {
   model?: string;
@@ -17,21 +18,6 @@ interface SynthCliOptions {
   checkpointSeconds?: string;
   precision?: string;
   json?: boolean;
-}
-
-function parseNonNegative(
-  value: string | undefined,
-  what: string,
-  integer = false,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(
-      `${what} must be a non-negative ${integer ? 'integer' : 'number'}, got ${value}`,
-    );
-  }
-  return n;
 }
 
 function parsePrecision(value: string | undefined): Precision | undefined {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { type TrainerRecord, trainModel } from '../../model/trainer.js';
 import { createProgress } from '../progress.js';
+import { parseNonNegative } from './parse.js';
 
 interface TrainCliOptions {
   data?: string[];
@@ -18,17 +19,6 @@ interface TrainCliOptions {
   modelVersion?: string;
   json?: boolean;
   verbose?: boolean;
-}
-
-function number(value: string | undefined, what: string, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(
-      `${what} must be a non-negative ${integer ? 'integer' : 'number'}, got ${value}`,
-    );
-  }
-  return n;
 }
 
 function describeRecord(r: TrainerRecord): string | undefined {
@@ -79,7 +69,7 @@ export function register(program: Command): void {
       if (options.family && options.family !== 'parallel-ae' && options.family !== 'wavenet-ae') {
         throw new UsageError(`--family must be parallel-ae or wavenet-ae, got ${options.family}`);
       }
-      const minutes = number(options.minutes, '--minutes', false) ?? 10;
+      const minutes = parseNonNegative(options.minutes, '--minutes') ?? 10;
       const progress = createProgress('train', { unit: 's', total: Math.ceil(minutes * 60) });
       const started = Date.now();
       let shown = 0;
@@ -91,8 +81,8 @@ export function register(program: Command): void {
         minutes,
         runDir: options.run,
         device: options.device,
-        threads: number(options.threads, '--threads', true),
-        seed: number(options.seed, '--seed', true),
+        threads: parseNonNegative(options.threads, '--threads', true),
+        seed: parseNonNegative(options.seed, '--seed', true),
         set: options.set,
         init: options.init,
         version: options.modelVersion,
