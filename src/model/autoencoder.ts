@@ -50,6 +50,8 @@ export interface DecodeOptions {
   checkpoint?: string | CheckpointOptions;
   /** Stops decoding (wavenet-ae saves its checkpoint first). */
   signal?: AbortSignal;
+  /** wavenet-ae: one distinct name per input keying its random draws (see ChunkingOptions). */
+  streamNames?: readonly string[];
 }
 
 export interface Autoencoder {
@@ -128,6 +130,7 @@ function openWaveNet(
         argmax: temperature === 0,
         temperature: temperature === 0 ? undefined : temperature,
         chunkSeconds: decodeOptions.chunkSeconds,
+        streamNames: decodeOptions.streamNames,
         checkpoint: decodeOptions.checkpoint,
         signal: decodeOptions.signal,
         onProgress: decodeOptions.onProgress

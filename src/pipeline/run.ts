@@ -287,28 +287,32 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const clipReports: ClipReport[] = [];
     const clipAudio: Float32Array[] = new Array(recipes.length);
     await timed('synth', async () => {
+      // A clip is reused when its audio exists for the same recipe, model and temperature.
+      const hashes = recipes.map(({ recipe }) =>
+        sha1Hex(JSON.stringify({ recipe, model: key, temperature: options.temperature })),
+      );
       const todo: number[] = [];
-      for (const [i, { recipe }] of recipes.entries()) {
+      for (const i of recipes.keys()) {
         const wavPath = join(clipsDir, `${clipName(i)}.wav`);
         const meta = await readJson<ClipMeta>(join(clipsDir, `${clipName(i)}.meta.json`));
-        const recipeHash = sha1Hex(
-          JSON.stringify({ recipe, model: key, temperature: options.temperature }),
-        );
-        if (meta?.recipeHash === recipeHash && existsSync(wavPath)) {
-          const wav = await readWav(wavPath);
-          clipAudio[i] = wav.channels[0];
+        if (meta?.recipeHash === hashes[i] && existsSync(wavPath)) {
+          clipAudio[i] = (await readWav(wavPath)).channels[0];
         } else {
           todo.push(i);
         }
       }
       if (todo.length > 0) {
-        const statePath = join(outDir, '.synth-state');
         const audio = await model.decode(
           todo.map((i) => recipes[i].embedding),
           {
             seed: deriveSeed(seed, 'synth'),
+            // Each clip draws by its own name, so it sounds the same whatever else is in the batch.
+            streamNames: todo.map(clipName),
             temperature: options.temperature,
-            checkpoint: { path: statePath, everySeconds: options.checkpointSeconds ?? 10 },
+            checkpoint: {
+              path: join(outDir, '.synth-state'),
+              everySeconds: options.checkpointSeconds ?? 10,
+            },
             signal: options.signal,
             onProgress: (done, total) => emit({ type: 'progress', stage: 'synth', done, total }),
           },
@@ -318,14 +322,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
           await writeWav(join(clipsDir, `${clipName(i)}.wav`), audio[j], model.info.sampleRate, {
             format: 'float32',
           });
-          const recipeHash = sha1Hex(
-            JSON.stringify({
-              recipe: recipes[i].recipe,
-              model: key,
-              temperature: options.temperature,
-            }),
-          );
-          await writeJson(join(clipsDir, `${clipName(i)}.meta.json`), { recipeHash });
+          await writeJson(join(clipsDir, `${clipName(i)}.meta.json`), { recipeHash: hashes[i] });
         }
       }
       for (const [i, { pair }] of recipes.entries()) {

@@ -19,6 +19,11 @@ export interface ChunkingOptions {
   chunkSeconds?: number;
   /** Cross-fade length in seconds, rounded up to whole frames (default one frame, 32 ms). */
   crossfadeSeconds?: number;
+  /**
+   * One name per input that keys its random draws (default `input <index>`), so a sound's audio
+   * does not depend on which other sounds share its batch.
+   */
+  streamNames?: readonly string[];
 }
 
 /** One stream for the generator: conditioning frames and how many samples to generate. */
@@ -84,6 +89,15 @@ export function planChunks(
     );
   }
 
+  const names = options.streamNames;
+  if (
+    names !== undefined &&
+    (names.length !== embeddings.length || new Set(names).size !== names.length)
+  ) {
+    throw new UsageError(
+      `stream names must be ${embeddings.length} distinct names, one per input; got ${names.length}`,
+    );
+  }
   const streams: StreamSpec[] = [];
   const pieces: ChunkPiece[][] = [];
   embeddings.forEach((embedding, input) => {
@@ -102,7 +116,10 @@ export function planChunks(
         embedding: sliceFrames(embedding, startFrame, endFrame),
         length: (endFrame - startFrame) * hop,
         // Chunk 0 draws like the unchunked sound, so its audio is the same.
-        key: j === 0 ? `input ${input}` : `input ${input} chunk ${j}`,
+        key:
+          j === 0
+            ? (names?.[input] ?? `input ${input}`)
+            : `${names?.[input] ?? `input ${input}`} chunk ${j}`,
       });
     }
     pieces.push(own);
