@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMono, readWav } from '../src/audio/index.js';
-import { main } from '../src/cli/program.js';
 import { baselineScores, evaluate } from '../src/eval/index.js';
 import { loadModelPackage } from '../src/model/package/index.js';
 import { resolveModel, shippedDefaultModelDir } from '../src/model/registry.js';
+import { cli } from './helpers/cli.js';
 import { corpusDir, corpusManifest, repoRoot } from './helpers/shared.js';
 
 /**
@@ -23,25 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'commonsynth', ...args]), out, err };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
 
 describe('the shipped default model', () => {
   it('is in the package, small enough to ship, and loads', async () => {
@@ -63,11 +44,11 @@ describe('the shipped default model', () => {
   it('round-trips a corpus file through encode and synth without --model', async () => {
     const row = corpusManifest().find((r) => r.theme === 'nature')!;
     const input = join(corpusDir(), row.file);
-    const encoded = await run('encode', input, '--out', join(work, 'emb'), '--threads', '2');
+    const encoded = await cli('encode', input, '--out', join(work, 'emb'), '--threads', '2');
     expect(encoded.code, encoded.err).toBe(0);
     const npy = join(work, 'emb', `${basename(row.file).replace(/\.[^.]+$/, '')}_embeddings.npy`);
     expect(existsSync(npy)).toBe(true);
-    const synthesised = await run('synth', npy, '--out', join(work, 'wav'), '--threads', '2');
+    const synthesised = await cli('synth', npy, '--out', join(work, 'wav'), '--threads', '2');
     expect(synthesised.code, synthesised.err).toBe(0);
     const [wavName] = (await readdir(join(work, 'wav'))).filter((f) => f.endsWith('.wav'));
     const wav = await readWav(join(work, 'wav', wavName));

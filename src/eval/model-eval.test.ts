@@ -1,7 +1,8 @@
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../test/helpers/cli.js';
 import {
   referenceDecode,
   referenceEncode,
@@ -10,7 +11,6 @@ import {
 } from '../../test/helpers/parallel-ae.js';
 import { codecsDir, corpusDir, corpusManifest } from '../../test/helpers/shared.js';
 import { loadMono } from '../audio/index.js';
-import { main } from '../cli/program.js';
 import { openManifest } from '../dataset/index.js';
 import { baselineScores } from './baselines.js';
 import { evaluate } from './metrics.js';
@@ -144,21 +144,8 @@ describe('themes from a dataset manifest', () => {
 });
 
 describe('commonsynth eval', () => {
-  async function run(...args: string[]): Promise<{ code: number; out: string }> {
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
-    });
-    try {
-      return { code: await main(['node', 'commonsynth', ...args]), out };
-    } finally {
-      spy.mockRestore();
-    }
-  }
-
   it('prints per-theme rows and overall next to the baselines', async () => {
-    const { code, out } = await run('eval', files[0], '--model', modelDir, '--max-seconds', '1');
+    const { code, out } = await cli('eval', files[0], '--model', modelDir, '--max-seconds', '1');
     expect(code).toBe(0);
     expect(out).toMatch(/THEME\s+CLIPS\s+STFT model\s+noise\s+silence/);
     expect(out).toMatch(/^animal\s+1\s+\d+\.\d{3}/m);
@@ -166,7 +153,7 @@ describe('commonsynth eval', () => {
   });
 
   it('prints JSON with --json and exits 1 when a file failed', async () => {
-    const { code, out } = await run(
+    const { code, out } = await cli(
       'eval',
       files[1],
       join(codecsDir(), 'broken-file.ogg'),

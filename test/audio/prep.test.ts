@@ -1,9 +1,8 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeAudioFile,
@@ -13,10 +12,9 @@ import {
   readWav,
 } from '../../src/audio/index.js';
 import { UsageError } from '../../src/errors.js';
-import { codecsDir, repoRoot } from '../helpers/shared.js';
+import { builtCli, runBuiltCli } from '../helpers/cli.js';
+import { codecsDir } from '../helpers/shared.js';
 
-const run = promisify(execFile);
-const cli = join(repoRoot, 'dist', 'cli', 'main.js');
 const codec = (name: string) => join(codecsDir(), name);
 
 let dir: string;
@@ -186,18 +184,11 @@ describe('prepFiles', () => {
 
 describe('commonsynth prep (the built CLI)', () => {
   beforeAll(() => {
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+    if (!existsSync(builtCli))
+      throw new Error(`${builtCli} is missing: run \`npm run build\` first`);
   });
 
-  async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const runCli = (args: string[]) => runBuiltCli(args, { timeout: 120_000 });
 
   it('exits 1 on a folder with bad files and prints one JSON summary', async () => {
     const root = await mixedFolder('cli');
@@ -267,7 +258,7 @@ describe('commonsynth prep (the built CLI)', () => {
     }
     const out = join(dir, 'out-long');
     const args = ['prep', root, '--out', out, '--quality', 'fastest'];
-    const child: ChildProcess = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+    const child: ChildProcess = spawn(process.execPath, [builtCli, ...args], { stdio: 'ignore' });
     // Kill it once the first output is there, while later files are being converted.
     const started = Date.now();
     while (Date.now() - started < 60_000) {

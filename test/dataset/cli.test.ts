@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CommonsFixture, fixtureThemes } from '../../src/commons/fixture/index.js';
 import { CONTACT, startFixture, tempDir } from '../commons/fixture.js';
+import { cli } from '../helpers/cli.js';
 
 let fixture: CommonsFixture;
 let temp: { dir: string; cleanup: () => void };
@@ -26,28 +26,6 @@ afterEach(async () => {
   if (saved.xdg === undefined) delete process.env.XDG_CONFIG_HOME;
   else process.env.XDG_CONFIG_HOME = saved.xdg;
 });
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    process.exitCode = undefined;
-    const code = await main(['node', 'commonsynth', ...args]);
-    return { code, out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 describe('commonsynth curate and dataset', () => {
   it('refuses to run without a contact (exit 2), before any request', async () => {

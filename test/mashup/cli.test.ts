@@ -6,9 +6,10 @@ import { loadEmbedding, saveEmbedding } from '../../src/audio/index.js';
 import { loadRecipe, renderRecipeFile } from '../../src/mashup/index.js';
 import { openAutoencoder } from '../../src/model/index.js';
 import type { Embedding } from '../../src/types.js';
+import { cli } from '../helpers/cli.js';
 import { writeTinyParallelPackage } from '../helpers/parallel-ae.js';
 import { corpusDir } from '../helpers/shared.js';
-import { cli, randomWalkEmbedding } from './helpers.js';
+import { randomWalkEmbedding } from './helpers.js';
 
 const bytes = (e: Embedding) => Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength);
 

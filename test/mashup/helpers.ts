@@ -1,5 +1,3 @@
-import { vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { createRng } from '../../src/random.js';
 import type { Embedding } from '../../src/types.js';
 
@@ -19,24 +17,4 @@ export function randomWalkEmbedding(frames: number, seed: number, dims = 16): Em
     }
   }
   return { frames, dims, data };
-}
-
-/** Run the CLI in-process, capturing stdout and stderr. */
-export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'commonsynth', ...args]), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
 }

@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbedding, readWav, saveEmbedding } from '../../src/audio/index.js';
 import { createRecipe, renderRecipeWith, saveRecipe } from '../../src/mashup/index.js';
 import { encodeFiles } from '../../src/model/index.js';
-import { corpusDir, repoRoot } from '../helpers/shared.js';
+import { runBuiltCli } from '../helpers/cli.js';
+import { corpusDir } from '../helpers/shared.js';
 import { makeTinyWaveNetPackage } from '../helpers/tiny-wavenet.js';
-
-const run = promisify(execFile);
-const cli = join(repoRoot, 'dist', 'cli', 'main.js');
 
 let work: string;
 let model: string;
@@ -42,8 +38,7 @@ beforeAll(async () => {
 });
 
 async function synth(inputs: string[], out: string): Promise<{ outputs: { output: string }[] }> {
-  const { stdout } = await run(process.execPath, [
-    cli,
+  const { code, stdout, stderr } = await runBuiltCli([
     'synth',
     ...inputs,
     '--model',
@@ -54,6 +49,7 @@ async function synth(inputs: string[], out: string): Promise<{ outputs: { output
     out,
     '--json',
   ]);
+  if (code !== 0) throw new Error(`commonsynth synth exited ${code}: ${stderr}`);
   return JSON.parse(stdout) as { outputs: { output: string }[] };
 }
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav, writeWav } from '../../src/audio/index.js';
 import { buildCredits, type Credits, writeCredits } from '../../src/sequencer/index.js';
+import { cli } from '../helpers/cli.js';
 import { corpusManifest } from '../helpers/shared.js';
-import { cli } from '../mashup/helpers.js';
 
 let dir: string;
 const clipPaths: string[] = [];

@@ -3,14 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../../test/helpers/cli.js';
 import { sharedPath } from '../../../test/helpers/shared.js';
 import { loadModelPackage } from '../../model/package/load.js';
 import { randomWaveNetWeights } from '../../model/random-weights.js';
 import { readTfCheckpointIndex } from '../../model/tf/bundle.js';
 import { writeTfCheckpoint } from '../../model/tf/bundle-writer.js';
 import { H512_BO16, type WaveNetConfig } from '../../model/wavenet-config.js';
-import { main } from '../program.js';
 
 const TINY: WaveNetConfig = {
   ...H512_BO16,
@@ -46,29 +46,9 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'commonsynth', ...args]);
-    return { code, out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
-
 describe('commonsynth model inspect-tf', () => {
   it('lists the real NSynth index as JSON with exactly the documented fields', async () => {
-    const { code, out } = await run(
+    const { code, out } = await cli(
       'model',
       'inspect-tf',
       sharedPath('fixtures', 'nsynth', 'model.ckpt-200000.index'),
@@ -91,7 +71,7 @@ describe('commonsynth model inspect-tf', () => {
   });
 
   it('prints a table and a summary', async () => {
-    const { code, out } = await run(
+    const { code, out } = await cli(
       'model',
       'inspect-tf',
       sharedPath('fixtures', 'nsynth', 'model.ckpt-200000'),
@@ -109,7 +89,7 @@ describe('commonsynth model inspect-tf', () => {
 describe('commonsynth model import-tf', () => {
   it('imports raw or EMA weights into a package', async () => {
     const out = join(root, 'pkg');
-    const result = await run(
+    const result = await cli(
       'model',
       'import-tf',
       `${prefix}.index`,
@@ -135,7 +115,7 @@ describe('commonsynth model import-tf', () => {
   });
 
   it('exits 2 on bad options and 1 with a clear message on a damaged checkpoint', async () => {
-    let result = await run('model', 'import-tf', prefix, '--out', join(root, 'x'), '--stages', '0');
+    let result = await cli('model', 'import-tf', prefix, '--out', join(root, 'x'), '--stages', '0');
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/--stages must be a positive integer, got 0/);
 
@@ -147,7 +127,7 @@ describe('commonsynth model import-tf', () => {
     bytes[victim.offset] ^= 0xff;
     await writeFile(shard, bytes);
     try {
-      result = await run(
+      result = await cli(
         'model',
         'import-tf',
         prefix,
@@ -171,7 +151,7 @@ describe('commonsynth model import-tf', () => {
 
 describe('commonsynth model fetch', () => {
   it('refuses unknown models and explains an unreachable server', async () => {
-    let result = await run('model', 'fetch', 'gpt');
+    let result = await cli('model', 'fetch', 'gpt');
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/unknown model "gpt"; known: nsynth/);
 
@@ -179,7 +159,7 @@ describe('commonsynth model fetch', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    result = await run(
+    result = await cli(
       'model',
       'fetch',
       'nsynth',

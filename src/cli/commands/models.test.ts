@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, runBuiltCli } from '../../../test/helpers/cli.js';
 import { writeTinyParallelPackage } from '../../../test/helpers/parallel-ae.js';
 import { repoRoot } from '../../../test/helpers/shared.js';
 import { shippedDefaultModelDir } from '../../model/registry.js';
-import { main } from '../program.js';
 import type { ModelListing } from './models.js';
 
 let home: string;
@@ -22,25 +20,11 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'commonsynth', ...args]);
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
 const hasDefault = existsSync(join(shippedDefaultModelDir(), 'config.json'));
 
 describe('commonsynth models', () => {
   it('lists registered packages as JSON with family, version, size and path', async () => {
-    const { code, out } = await run('models', '--json');
+    const { code, out } = await cli('models', '--json');
     expect(code).toBe(0);
     const rows = JSON.parse(out) as ModelListing[];
     const tiny = rows.find((r) => r.name === 'tiny');
@@ -57,7 +41,7 @@ describe('commonsynth models', () => {
   });
 
   it('prints a table with the default marker', async () => {
-    const { code, out } = await run('models');
+    const { code, out } = await cli('models');
     expect(code).toBe(0);
     expect(out).toMatch(/NAME\s+FAMILY\s+VERSION\s+SIZE\s+PATH/);
     expect(out).toMatch(/tiny\s+parallel-ae\s+0\.0\.0\s+\d/);
@@ -68,11 +52,10 @@ describe('commonsynth models', () => {
   it.skipIf(!existsSync(join(repoRoot, 'dist', 'cli', 'commands', 'models.js')))(
     'finds the shipped model from the built package (dist/) too',
     async () => {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [join(repoRoot, 'dist', 'cli', 'main.js'), 'models', '--json'],
-        { env: { ...process.env, COMMONSYNTH_HOME: home } },
-      );
+      const { code, stdout, stderr } = await runBuiltCli(['models', '--json'], {
+        env: { COMMONSYNTH_HOME: home },
+      });
+      expect(code, stderr).toBe(0);
       const rows = JSON.parse(stdout) as ModelListing[];
       expect(rows.some((r) => r.name === 'tiny')).toBe(true);
       const shipped = rows.find((r) => r.default);

@@ -3,14 +3,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../../test/helpers/cli.js';
 import { codecsDir, corpusDir, repoRoot } from '../../../test/helpers/shared.js';
 import { randomEmbedding, SMALL, smallModel } from '../../../test/wavenet/reference.js';
 import { loadEmbedding, loadMono, readWav, saveEmbedding } from '../../audio/index.js';
 import { saveWaveNetPackage } from '../../model/package/index.js';
 import { createWaveNetEncoder } from '../../model/wavenet/encoder.js';
 import type { FileJobResult } from '../../model/wavenet/jobs.js';
-import { main } from '../program.js';
 
 const robin = join(
   corpusDir(),
@@ -36,26 +36,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  // A failed job sets process.exitCode; start each command clean.
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'commonsynth', ...args]);
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
 describe('commonsynth encode', () => {
   it('writes <name>_embeddings.npy [frames, 16] for real audio and records a broken file as failed', async () => {
     const out = join(dir, 'encoded');
-    const { code, out: stdout } = await run(
+    const { code, out: stdout } = await cli(
       'encode',
       robin,
       broken,
@@ -90,7 +74,7 @@ describe('commonsynth synth', () => {
     const b = join(dir, 'b.npy');
     await saveEmbedding(a, randomEmbedding(12, 1));
     await saveEmbedding(b, randomEmbedding(7, 2));
-    const first = await run(
+    const first = await cli(
       'synth',
       a,
       b,
@@ -112,8 +96,8 @@ describe('commonsynth synth', () => {
     expect(wav.sampleRate).toBe(16000);
     expect(wav.channels[0].length).toBe(12 * SMALL.hop);
 
-    await run('synth', a, b, '--model', pkg, '--out', join(dir, 's2'), '--seed', '5');
-    await run('synth', a, b, '--model', pkg, '--out', join(dir, 's3'), '--seed', '6');
+    await cli('synth', a, b, '--model', pkg, '--out', join(dir, 's2'), '--seed', '5');
+    await cli('synth', a, b, '--model', pkg, '--out', join(dir, 's3'), '--seed', '6');
     const bytes = (d: string) => readFile(join(dir, d, 'gen_a.wav'));
     expect((await bytes('s2')).equals(await bytes('s1'))).toBe(true);
     expect((await bytes('s3')).equals(await bytes('s1'))).toBe(false);
@@ -124,10 +108,10 @@ describe('commonsynth synth', () => {
   it('rejects bad options with a usage error (exit 2)', async () => {
     const a = join(dir, 'a_embeddings.npy');
     expect(
-      (await run('synth', a, '--model', pkg, '--out', join(dir, 'x'), '--temperature', '-1')).code,
+      (await cli('synth', a, '--model', pkg, '--out', join(dir, 'x'), '--temperature', '-1')).code,
     ).toBe(2);
     expect(
-      (await run('synth', a, '--model', pkg, '--out', join(dir, 'x'), '--precision', 'fp8')).code,
+      (await cli('synth', a, '--model', pkg, '--out', join(dir, 'x'), '--precision', 'fp8')).code,
     ).toBe(2);
   });
 
@@ -147,10 +131,10 @@ describe('commonsynth synth', () => {
       '0.2',
     ];
     const reference = join(dir, 'uninterrupted');
-    expect((await run(...args(reference))).code).toBe(0);
+    expect((await cli(...args(reference))).code).toBe(0);
 
     const out = join(dir, 'killed');
-    const cli = () =>
+    const startCli = () =>
       spawn(
         process.execPath,
         ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args(out)],
@@ -159,7 +143,7 @@ describe('commonsynth synth', () => {
           stdio: ['ignore', 'ignore', 'pipe'],
         },
       );
-    const first = cli();
+    const first = startCli();
     const firstExit = new Promise<number | null>((resolve) =>
       first.on('exit', (code) => resolve(code)),
     );
@@ -172,7 +156,7 @@ describe('commonsynth synth', () => {
     expect(await firstExit).toBeNull();
     expect(existsSync(join(out, 'gen_long.wav'))).toBe(false);
 
-    const second = cli();
+    const second = startCli();
     let stderr = '';
     second.stderr.on('data', (d) => {
       stderr += d;

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../../test/helpers/cli.js';
 import { pythonHas } from '../../../test/helpers/python.js';
 import { corpusDir, corpusManifest } from '../../../test/helpers/shared.js';
 import { loadMono, writeWav } from '../../audio/index.js';
 import { openAutoencoder } from '../../model/autoencoder.js';
-import { main } from '../program.js';
 
 /**
  * `commonsynth train` end to end with the real Python trainer: a few steps of the tiny preset on
@@ -40,30 +40,11 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'commonsynth', ...args]), out, err };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
-
 const quick = ['--batch', '2', '--crop', '4096', '--val-minutes', '1000', '--log-every', '1'];
 
 describe.skipIf(!hasTorch)('commonsynth train', () => {
   it('trains, exports and registers a model that then encodes and decodes', async () => {
-    const { code, out, err } = await run(
+    const { code, out, err } = await cli(
       'train',
       '--name',
       'e2e',
@@ -101,12 +82,12 @@ describe.skipIf(!hasTorch)('commonsynth train', () => {
       await model.close();
     }
 
-    const listed = await run('models', '--json');
+    const listed = await cli('models', '--json');
     expect((JSON.parse(listed.out) as Array<{ name: string }>).map((m) => m.name)).toContain('e2e');
   });
 
   it('resumes the run when the same command runs again', async () => {
-    const { code, err } = await run(
+    const { code, err } = await cli(
       'train',
       '--name',
       'e2e',
