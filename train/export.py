@@ -160,6 +160,8 @@ def model_card(config: dict, training: dict, train_clips, val_clips) -> str:
 
 ## Training (one row per invocation of the trainer)
 
+Hardware as given at export: {training['hardware'] or 'not given'}.
+
 | hardware | minutes | steps | batch x crop (samples) | learning rate |
 | --- | --- | --- | --- | --- |
 {hist}
