@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,30 @@ describe('run --source (local folder)', () => {
     const a = await readFile(join(firstOut, 'track.wav'));
     const b = await readFile(join(out, 'track.wav'));
     expect(b.equals(a)).toBe(true);
+  });
+});
+
+describe('a re-run', () => {
+  it('re-synthesises only a missing clip, which sounds the same as in a full batch', async () => {
+    const out = join(work, 'partial');
+    await cp(firstOut, out, { recursive: true });
+    await rm(join(out, 'clips', 'clip-02.wav'));
+    await rm(join(out, 'track.wav'));
+    const report = await runPipeline({
+      source: { kind: 'folder', dir: natureDir() },
+      outDir: out,
+      pairs: 3,
+      lengthSeconds: 20,
+      seed: 7,
+      model,
+      storeDir: store,
+    });
+    expect(report.counts.clipsReused).toBe(2);
+    expect(report.clips.map((c) => c.reused)).toEqual([true, false, true]);
+    const redone = await readFile(join(out, 'clips', 'clip-02.wav'));
+    expect(redone.equals(await readFile(join(firstOut, 'clips', 'clip-02.wav')))).toBe(true);
+    const track = await readFile(join(out, 'track.wav'));
+    expect(track.equals(await readFile(join(firstOut, 'track.wav')))).toBe(true);
   });
 });
 
