@@ -6,33 +6,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../../../test/helpers/cli.js';
 import { sharedPath } from '../../../test/helpers/shared.js';
+import { TINY_ODD_WAVENET } from '../../../test/helpers/tiny-wavenet.js';
 import { loadModelPackage } from '../../model/package/load.js';
 import { randomWaveNetWeights } from '../../model/random-weights.js';
 import { readTfCheckpointIndex } from '../../model/tf/bundle.js';
 import { writeTfCheckpoint } from '../../model/tf/bundle-writer.js';
-import { H512_BO16, type WaveNetConfig } from '../../model/wavenet-config.js';
-
-const TINY: WaveNetConfig = {
-  ...H512_BO16,
-  hop: 32,
-  numLayers: 4,
-  numStages: 2,
-  width: 8,
-  skipWidth: 6,
-  aeNumLayers: 3,
-  aeNumStages: 3,
-  aeWidth: 5,
-  bottleneckWidth: 4,
-  quantizationChannels: 16,
-};
 
 let root: string;
 let prefix: string;
-const raw = randomWaveNetWeights(TINY, 21);
+const raw = randomWaveNetWeights(TINY_ODD_WAVENET, 21);
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'commonsynth-model-cli-'));
   prefix = join(root, 'ckpt', 'model.ckpt-77');
-  const ema = randomWaveNetWeights(TINY, 22);
+  const ema = randomWaveNetWeights(TINY_ODD_WAVENET, 22);
   await writeTfCheckpoint(prefix, [
     ...[...raw].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
     ...[...ema].map(([name, t]) => ({

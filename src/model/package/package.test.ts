@@ -2,29 +2,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_ODD_WAVENET } from '../../../test/helpers/tiny-wavenet.js';
 import { randomWaveNetWeights } from '../random-weights.js';
 import { writeSafetensors } from '../safetensors.js';
 import type { WeightMap } from '../tensor.js';
-import { H512_BO16, type WaveNetConfig, wavenetVariableShapes } from '../wavenet-config.js';
+import { wavenetVariableShapes } from '../wavenet-config.js';
 import { type ModelCredits, validateModelConfig } from './config.js';
 import { ModelPackageError } from './errors.js';
 import { loadModelPackage } from './load.js';
 import { saveWaveNetPackage } from './save.js';
-
-/** A small member of the family: same code and names as h512_bo16, tiny widths. */
-const TINY: WaveNetConfig = {
-  ...H512_BO16,
-  hop: 32,
-  numLayers: 4,
-  numStages: 2,
-  width: 8,
-  skipWidth: 6,
-  aeNumLayers: 3,
-  aeNumStages: 3,
-  aeWidth: 5,
-  bottleneckWidth: 4,
-  quantizationChannels: 16,
-};
 
 const CREDITS: ModelCredits = {
   trainingData: [{ title: 'Test tones', author: 'commonsynth tests', license: 'CC0-1.0' }],
@@ -44,12 +30,14 @@ afterAll(async () => {
 });
 
 let counter = 0;
-async function savedPackage(weights: WeightMap = randomWaveNetWeights(TINY, 7)): Promise<string> {
+async function savedPackage(
+  weights: WeightMap = randomWaveNetWeights(TINY_ODD_WAVENET, 7),
+): Promise<string> {
   const dir = join(root, `pkg-${counter++}`);
   await saveWaveNetPackage(dir, {
     name: 'tiny',
     version: '1.0.0',
-    wavenet: TINY,
+    wavenet: TINY_ODD_WAVENET,
     weights,
     credits: CREDITS,
   });
@@ -78,10 +66,10 @@ async function loadError(dir: string): Promise<ModelPackageError> {
 
 describe('randomWaveNetWeights', () => {
   it('fills every variable of the family, reproducibly from the seed, at a small scale', () => {
-    const a = randomWaveNetWeights(TINY, 42);
-    const b = randomWaveNetWeights(TINY, 42);
-    const c = randomWaveNetWeights(TINY, 43);
-    const shapes = wavenetVariableShapes(TINY);
+    const a = randomWaveNetWeights(TINY_ODD_WAVENET, 42);
+    const b = randomWaveNetWeights(TINY_ODD_WAVENET, 42);
+    const c = randomWaveNetWeights(TINY_ODD_WAVENET, 43);
+    const shapes = wavenetVariableShapes(TINY_ODD_WAVENET);
     expect([...a.keys()]).toEqual([...shapes.keys()]);
     for (const [name, shape] of shapes) {
       const tensor = a.get(name);
@@ -96,12 +84,12 @@ describe('randomWaveNetWeights', () => {
 
 describe('saveWaveNetPackage + loadModelPackage', () => {
   it('round-trips config and weights bit for bit', async () => {
-    const weights = randomWaveNetWeights(TINY, 7);
+    const weights = randomWaveNetWeights(TINY_ODD_WAVENET, 7);
     const dir = join(root, 'roundtrip');
     await saveWaveNetPackage(dir, {
       name: 'tiny',
       version: '1.0.0',
-      wavenet: TINY,
+      wavenet: TINY_ODD_WAVENET,
       weights,
       credits: CREDITS,
       weightsKind: 'ema',
@@ -110,7 +98,7 @@ describe('saveWaveNetPackage + loadModelPackage', () => {
     expect(loaded.family).toBe('wavenet-ae');
     if (loaded.family !== 'wavenet-ae') return;
     expect(loaded.warnings).toEqual([]);
-    expect(loaded.wavenet).toEqual(TINY);
+    expect(loaded.wavenet).toEqual(TINY_ODD_WAVENET);
     expect(loaded.config).toMatchObject({
       format: 'commonsynth-model',
       formatVersion: 1,
@@ -134,7 +122,7 @@ describe('saveWaveNetPackage + loadModelPackage', () => {
   });
 
   it('writes a safetensors file that a plain reading of the format agrees with', async () => {
-    const weights = randomWaveNetWeights(TINY, 3);
+    const weights = randomWaveNetWeights(TINY_ODD_WAVENET, 3);
     const dir = await savedPackage(weights);
     const bytes = await readFile(join(dir, 'weights.safetensors'));
     // Independent reading: u64 LE header length, JSON header, data after it.
@@ -164,13 +152,13 @@ describe('saveWaveNetPackage + loadModelPackage', () => {
   });
 
   it('refuses to save weights that do not match the hyperparameters', async () => {
-    const weights = randomWaveNetWeights(TINY, 1);
+    const weights = randomWaveNetWeights(TINY_ODD_WAVENET, 1);
     weights.delete('res_2/W');
     await expect(
       saveWaveNetPackage(join(root, 'never'), {
         name: 'x',
         version: '1',
-        wavenet: TINY,
+        wavenet: TINY_ODD_WAVENET,
         weights,
         credits: CREDITS,
       }),
@@ -245,11 +233,11 @@ describe('loadModelPackage errors', () => {
   });
 
   it('names missing, misshapen, mistyped, non-finite and extra variables', async () => {
-    const missing = randomWaveNetWeights(TINY, 2);
+    const missing = randomWaveNetWeights(TINY_ODD_WAVENET, 2);
     missing.delete('cond_map_3/biases');
-    const misshapen = randomWaveNetWeights(TINY, 2);
+    const misshapen = randomWaveNetWeights(TINY_ODD_WAVENET, 2);
     misshapen.set('skip_start/W', { shape: [1, 1, 8, 5], data: new Float32Array(40) });
-    const nonFinite = randomWaveNetWeights(TINY, 2);
+    const nonFinite = randomWaveNetWeights(TINY_ODD_WAVENET, 2);
     (nonFinite.get('ae_res_2/W')?.data as Float32Array)[3] = Number.NaN;
     const cases: Array<[WeightMap, string, RegExp]> = [
       [missing, 'cond_map_3/biases', /"cond_map_3\/biases" is missing \(expected shape \[16\]\)/],
@@ -266,7 +254,7 @@ describe('loadModelPackage errors', () => {
       expect(error.message).toMatch(message);
     }
 
-    const extra = randomWaveNetWeights(TINY, 2);
+    const extra = randomWaveNetWeights(TINY_ODD_WAVENET, 2);
     extra.set('global_step', { shape: [], data: new Float32Array(1) });
     const dir = await savedPackage();
     const file = join(dir, 'weights.safetensors');
