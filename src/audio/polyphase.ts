@@ -7,7 +7,7 @@
  * Specification (every stage, every rate pair):
  * - passband: flat (ripple ≤ δ = 10^(−A/20) = 10⁻⁵, i.e. ±0.0001 dB) from 0 to
  *   PASSBAND × the lower Nyquist frequency, min(from, to)/2. At 16 kHz output that is 0–7 kHz,
- *   where the requirement is < 0.5 dB loss (−0.2 dB at 7.2 kHz, −6 dB at 7.5 kHz).
+ *   where the requirement is < 0.5 dB loss (−0.15 dB at 7.2 kHz, −6 dB at 7.5 kHz).
  * - stopband: everything from the lower Nyquist up is attenuated by ≥ A = ATTENUATION_DB. With
  *   the stopband starting exactly at the output's Nyquist nothing aliases at all, not even into
  *   the 7–8 kHz transition band (the requirement is > 60 dB alias suppression); when upsampling,
