@@ -6,7 +6,7 @@ import { type ResampleQuality, resample } from './resample.js';
 export interface LoadMonoOptions {
   /** Output rate in Hz (default 16000, the NSynth rate). */
   sampleRate?: number;
-  /** Resampler quality (default 'best'). */
+  /** Resampler quality (default 'polyphase'). */
   quality?: ResampleQuality;
 }
 

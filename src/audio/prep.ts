@@ -29,6 +29,45 @@ export const AUDIO_EXTENSIONS: readonly string[] = [
   '.midi',
 ];
 
+export interface FindAudioFilesOptions {
+  /** Extensions to take, lower case with the dot (default AUDIO_EXTENSIONS). */
+  extensions?: readonly string[];
+  /** A folder not to enter (prep's output folder when it lies inside an input). */
+  skip?: string;
+  /** Take symbolic links as files too (default true). */
+  links?: boolean;
+}
+
+/**
+ * Audio files under `folder` by extension, depth first with each folder's entries in code-unit
+ * order (a stable order, for reproducible runs), skipping hidden entries.
+ */
+export async function findAudioFiles(
+  folder: string,
+  options: FindAudioFilesOptions = {},
+): Promise<string[]> {
+  const { extensions = AUDIO_EXTENSIONS, skip, links = true } = options;
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (path === skip) continue;
+      if (entry.isDirectory()) await walk(path);
+      else if (
+        (entry.isFile() || (links && entry.isSymbolicLink())) &&
+        extensions.includes(extname(entry.name).toLowerCase())
+      ) {
+        files.push(path);
+      }
+    }
+  };
+  await walk(folder);
+  return files;
+}
+
 export type PrepNormalize = 'peak' | 'none';
 export type PrepSampleFormat = 'pcm16' | 'float32';
 
@@ -40,7 +79,7 @@ export interface PrepOptions {
   normalize?: PrepNormalize;
   /** Output sample format (default 'pcm16'). */
   format?: PrepSampleFormat;
-  /** Resampler quality (default 'best'). */
+  /** Resampler quality (default 'polyphase'). */
   quality?: ResampleQuality;
   /** Called once with completed 0 when the file list is known, then after every file. */
   onProgress?: (progress: PrepProgress) => void;
@@ -161,7 +200,7 @@ function checkOptions(options: PrepOptions): Settings {
   if (format !== 'pcm16' && format !== 'float32') {
     throw new UsageError(`prep: format must be "pcm16" or "float32", got "${format}"`);
   }
-  const quality = options.quality ?? 'best';
+  const quality = options.quality ?? 'polyphase';
   if (!RESAMPLE_QUALITIES.includes(quality)) {
     throw new UsageError(
       `prep: quality must be one of ${RESAMPLE_QUALITIES.join(', ')}, got "${quality}"`,
@@ -182,7 +221,9 @@ async function planJobs(inputs: readonly string[], outDir: string): Promise<Job[
     if (!info) throw new UsageError(`prep: no such file or folder: ${input}`);
     if (info.isDirectory()) {
       roots.push(path);
-      for (const file of await walk(path, outDir)) found.push({ file, root: path });
+      for (const file of await findAudioFiles(path, { skip: outDir })) {
+        found.push({ file, root: path });
+      }
     } else {
       roots.push(dirname(path));
       found.push({ file: path, root: dirname(path) });
@@ -224,26 +265,6 @@ function outputNames(files: readonly string[], base: string): string[] {
     }
     if (!changed) return names();
   }
-}
-
-/** Audio files under `folder`, skipping hidden entries and the output folder itself. */
-async function walk(folder: string, outDir: string): Promise<string[]> {
-  const files: string[] = [];
-  const entries = await readdir(folder, { withFileTypes: true });
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(folder, entry.name);
-    if (path === outDir) continue;
-    if (entry.isDirectory()) {
-      files.push(...(await walk(path, outDir)));
-    } else if (
-      (entry.isFile() || entry.isSymbolicLink()) &&
-      AUDIO_EXTENSIONS.includes(extname(entry.name).toLowerCase())
-    ) {
-      files.push(path);
-    }
-  }
-  return files;
 }
 
 function commonFolder(folders: string[]): string {

@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('-r, --rate <hz>', 'output sample rate', '16000')
     .option('--normalize <mode>', 'peak (to −1 dBFS) or none', 'none')
     .option('--format <format>', 'pcm16 or float32', 'pcm16')
-    .option('--quality <quality>', `resampler: ${RESAMPLE_QUALITIES.join(', ')}`, 'best')
+    .option('--quality <quality>', `resampler: ${RESAMPLE_QUALITIES.join(', ')}`, 'polyphase')
     .option('--json', 'print one JSON summary object instead of text')
     .action(async (inputs: string[], options: PrepCliOptions) => {
       const rate = Number(options.rate);
