@@ -29,6 +29,8 @@ export {
 } from './npy.js';
 export {
   AUDIO_EXTENSIONS,
+  type FindAudioFilesOptions,
+  findAudioFiles,
   formatPrepSummary,
   type PrepFileResult,
   type PrepNormalize,

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { findAudioFiles } from '../audio/index.js';
 import { CommonsRequestError, type RetryPolicy } from '../commons/index.js';
 import { type CurateConfig, type CurateSummary, curate, openManifest } from '../dataset/index.js';
 import { CommonsynthError } from '../errors.js';
@@ -49,8 +49,12 @@ export class CommonsUnreachableError extends CommonsynthError {
   }
 }
 
-/** Extensions a folder scan takes as audio (decoding decides for real; bad files fail later). */
-const AUDIO_EXTENSIONS = new Set([
+/**
+ * Extensions a run's folder scan takes as audio (decoding decides for real; bad files fail later).
+ * Narrower than prep's AUDIO_EXTENSIONS (no MIDI, .weba or .mka), as it always was: a MIDI score
+ * in a source folder is passed over rather than failing the run.
+ */
+const RUN_AUDIO_EXTENSIONS: readonly string[] = [
   '.wav',
   '.wave',
   '.flac',
@@ -59,25 +63,7 @@ const AUDIO_EXTENSIONS = new Set([
   '.opus',
   '.mp3',
   '.webm',
-]);
-
-async function listAudioFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (folder: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && AUDIO_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
-        found.push(path);
-      }
-    }
-  };
-  await walk(dir);
-  return found;
-}
+];
 
 export async function sha1OfPath(path: string): Promise<string> {
   const hash = createHash('sha1');
@@ -87,7 +73,7 @@ export async function sha1OfPath(path: string): Promise<string> {
 
 /** Every audio file under `dir`, hashed, with credits from `dir/manifest.csv` where it has them. */
 export async function folderSources(dir: string): Promise<RunSourceFile[]> {
-  const files = await listAudioFiles(dir);
+  const files = await findAudioFiles(dir, { extensions: RUN_AUDIO_EXTENSIONS, links: false });
   const hashed = [];
   for (const path of files) hashed.push({ path, sha1: await sha1OfPath(path) });
   const credits = await readLocalManifestCredits(dir, hashed);

@@ -1,11 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeAudioFile,
+  findAudioFiles,
   type PrepProgress,
   type PrepSummary,
   prepFiles,
@@ -64,6 +74,31 @@ function byInput(summary: PrepSummary, root: string, rel: string) {
   if (!file) throw new Error(`no result for ${rel}`);
   return file;
 }
+
+describe('findAudioFiles', () => {
+  it('walks depth first in code-unit order, skipping hidden entries, by extension and link option', async () => {
+    const root = join(dir, 'find');
+    for (const rel of [
+      'b.WAV',
+      'a/z.flac',
+      'a-b/y.ogg',
+      'a/.hidden.wav',
+      '.cache/x.wav',
+      'score.mid',
+      'notes.txt',
+    ]) {
+      await mkdir(join(root, rel, '..'), { recursive: true });
+      await writeFile(join(root, rel), '');
+    }
+    await symlink(join(root, 'b.WAV'), join(root, 'c.wav'));
+    const found = async (options?: Parameters<typeof findAudioFiles>[1]) =>
+      (await findAudioFiles(root, options)).map((f) => f.slice(root.length + 1));
+    expect(await found()).toEqual(['a/z.flac', 'a-b/y.ogg', 'b.WAV', 'c.wav', 'score.mid']);
+    expect(
+      await found({ extensions: ['.wav', '.flac'], links: false, skip: join(root, 'a') }),
+    ).toEqual(['b.WAV']);
+  });
+});
 
 describe('prepFiles', () => {
   it('converts the good files, reports the bad ones, and mirrors the folders', async () => {
