@@ -1,17 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Writes a file via a temporary sibling and a rename, so that a reader (or a re-run after a kill)
- * sees either the old file, or none, or the complete new one: never half a file.
+ * sees either the old file, or none, or the complete new one: never half a file. With `sync` the
+ * data is flushed to disk before the rename, so that even a power cut cannot leave a renamed but
+ * empty file (model packages ask for this).
  */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array,
+  options: { sync?: boolean } = {},
+): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, data);
+    if (options.sync) {
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await writeFile(temp, data);
+    }
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -1,6 +1,7 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAll, writeSafetensors } from '../safetensors.js';
+import { writeFileAtomic } from '../../audio/index.js';
+import { writeSafetensors } from '../safetensors.js';
 import type { WeightMap } from '../tensor.js';
 import type { WaveNetConfig } from '../wavenet-config.js';
 import {
@@ -23,22 +24,6 @@ export interface SaveWaveNetPackageOptions {
   credits: ModelCredits;
   /** For checkpoint imports: which copy of the weights this is. */
   weightsKind?: WeightsKind;
-}
-
-/** Writes text to `path` through a temporary file and a rename. */
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const handle = await open(temporary, 'w');
-  try {
-    await writeAll(handle, Buffer.from(text, 'utf8'));
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temporary, path);
 }
 
 /** The config.json object of a wavenet-ae package, validated. */
@@ -84,5 +69,9 @@ export async function saveWaveNetPackage(
     name: options.name,
     version: options.version,
   });
-  await writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic(
+    join(dir, CONFIG_FILE),
+    new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),
+    { sync: true },
+  );
 }
