@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse/sync';
+import { type CorpusRow, readCorpusManifest } from '../../src/commons/fixture/wiki.js';
 
 /** The repository root (the folder holding package.json). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,21 +29,7 @@ export function sharedPath(...parts: string[]): string {
 export const corpusDir = (): string => sharedPath('corpus');
 export const codecsDir = (): string => sharedPath('corpus', 'fixtures', 'codecs');
 
-export interface CorpusEntry {
-  file: string;
-  theme: string;
-  title: string;
-  author: string;
-  license: string;
-  license_url: string;
-  source_url: string;
-  origin: string;
-  bytes: string;
-  sha1: string;
-}
-
 /** Rows of `../shared/corpus/manifest.csv`, with `file` relative to the corpus folder. */
-export function corpusManifest(): CorpusEntry[] {
-  const text = readFileSync(join(corpusDir(), 'manifest.csv'), 'utf8');
-  return parse(text, { columns: true, skip_empty_lines: true }) as CorpusEntry[];
+export function corpusManifest(): CorpusRow[] {
+  return readCorpusManifest(corpusDir());
 }
