@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelativeError } from '../../../test/helpers/numeric.js';
 import { pythonHas, runPython } from '../../../test/helpers/python.js';
 import { corpusDir, corpusManifest } from '../../../test/helpers/shared.js';
 import { decodeNpy, loadMono, writeNpy } from '../../audio/index.js';
@@ -28,16 +29,6 @@ afterAll(async () => {
 async function npy(path: string): Promise<{ shape: number[]; data: Float32Array }> {
   // A standalone Uint8Array copy, so the decoder never sees a pooled Node Buffer.
   return decodeNpy(new Uint8Array(await readFile(path)), path);
-}
-
-function maxRelative(actual: Float32Array, expected: Float32Array): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return err / scale;
 }
 
 const SCRIPT = `
@@ -112,9 +103,10 @@ describe.skipIf(!hasTorch)('parallel-ae parity with PyTorch', () => {
           const expectedLatents = await npy(join(work, `${name}.latents.npy`));
           const latents = await model.encode({ sampleRate: 16000, samples });
           expect([latents.frames, latents.dims]).toEqual(expectedLatents.shape);
-          expect(maxRelative(latents.data, expectedLatents.data), `${name} latents`).toBeLessThan(
-            1e-4,
-          );
+          expect(
+            maxRelativeError(latents.data, expectedLatents.data),
+            `${name} latents`,
+          ).toBeLessThan(1e-4);
 
           // Decode PyTorch's latents, so the decoder is compared on exactly the same input.
           const torchLatents: Embedding = {
@@ -125,7 +117,7 @@ describe.skipIf(!hasTorch)('parallel-ae parity with PyTorch', () => {
           const expectedAudio = await npy(join(work, `${name}.decoded.npy`));
           const [audio] = await model.decode([torchLatents]);
           expect(audio.length).toBe(samples.length);
-          expect(maxRelative(audio, expectedAudio.data), `${name} audio`).toBeLessThan(1e-4);
+          expect(maxRelativeError(audio, expectedAudio.data), `${name} audio`).toBeLessThan(1e-4);
         }
       } finally {
         await model.close();
@@ -146,11 +138,11 @@ describe.skipIf(!hasTorch)('parallel-ae parity with PyTorch', () => {
     const model = await ParallelAutoencoder.open(pkg, { threads: 1, chunkFrames: 20 });
     try {
       const [audio] = await model.decode([embedding]);
-      expect(maxRelative(audio, expected.data)).toBeLessThan(1e-4);
+      expect(maxRelativeError(audio, expected.data)).toBeLessThan(1e-4);
       // The encoder's receptive field is smaller still: windowed encoding gives PyTorch's latents.
       const clip = await npy(join(root, 'lrelu-no-noise-branch', 'music.audio.npy'));
       const [windowed] = await model.encode([clip.data]);
-      expect(maxRelative(windowed.data, latents.data)).toBeLessThan(1e-4);
+      expect(maxRelativeError(windowed.data, latents.data)).toBeLessThan(1e-4);
     } finally {
       await model.close();
     }

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelativeError } from '../../../test/helpers/numeric.js';
 import {
   referenceDecode,
   referenceEncode,
@@ -20,16 +21,6 @@ afterAll(async () => {
 
 function chirp(length: number, phase = 0): Float32Array {
   return Float32Array.from({ length }, (_, i) => 0.5 * Math.sin(phase + (i * i) / 4000));
-}
-
-function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return err / scale;
 }
 
 async function openTiny(name: string, channelsFirst: boolean, hop = 64, dims = 4) {
