@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { findAudioFiles } from '../audio/index.js';
+import { AUDIO_EXTENSIONS, findAudioFiles } from '../audio/index.js';
 import { CommonsRequestError, type RetryPolicy } from '../commons/index.js';
 import { type CurateConfig, type CurateSummary, curate, openManifest } from '../dataset/index.js';
 import { CommonsynthError } from '../errors.js';
@@ -50,20 +50,13 @@ export class CommonsUnreachableError extends CommonsynthError {
 }
 
 /**
- * Extensions a run's folder scan takes as audio (decoding decides for real; bad files fail later).
- * Narrower than prep's AUDIO_EXTENSIONS (no MIDI, .weba or .mka), as it always was: a MIDI score
- * in a source folder is passed over rather than failing the run.
+ * Extensions a run's folder scan takes as audio (decoding decides for real; bad files fail later):
+ * prep's, less MIDI (.mid, .midi) and audio-only Matroska (.weba, .mka), as it always was: a MIDI
+ * score in a source folder is passed over rather than failing the run.
  */
-const RUN_AUDIO_EXTENSIONS: readonly string[] = [
-  '.wav',
-  '.wave',
-  '.flac',
-  '.ogg',
-  '.oga',
-  '.opus',
-  '.mp3',
-  '.webm',
-];
+const RUN_AUDIO_EXTENSIONS = AUDIO_EXTENSIONS.filter(
+  (ext) => !['.mid', '.midi', '.weba', '.mka'].includes(ext),
+);
 
 export async function sha1OfPath(path: string): Promise<string> {
   const hash = createHash('sha1');
