@@ -9,6 +9,7 @@ import {
   writeTinyParallelPackage,
 } from '../../test/helpers/parallel-ae.js';
 import { corpusDir, corpusManifest } from '../../test/helpers/shared.js';
+import { TINY_WAVENET } from '../../test/helpers/tiny-wavenet.js';
 import { loadMono } from '../audio/index.js';
 import { openAutoencoder, SampleRateError } from './autoencoder.js';
 import { loadModelPackage, saveWaveNetPackage, type WaveNetPackage } from './package/index.js';
@@ -17,21 +18,8 @@ import { registerModel } from './registry.js';
 import { createWaveNetEncoder, createWaveNetGenerator } from './wavenet/index.js';
 import type { WaveNetConfig } from './wavenet-config.js';
 
-const TINY_WAVENET: WaveNetConfig = {
-  family: 'wavenet-ae',
-  sampleRate: 16000,
-  hop: 64,
-  filterLength: 3,
-  numLayers: 4,
-  numStages: 2,
-  width: 8,
-  skipWidth: 8,
-  aeNumLayers: 4,
-  aeNumStages: 2,
-  aeWidth: 8,
-  bottleneckWidth: 16,
-  quantizationChannels: 256,
-};
+/** The shared tiny WaveNet with a shorter hop and a deeper encoder. */
+const TINY: WaveNetConfig = { ...TINY_WAVENET, hop: 64, aeNumLayers: 4 };
 
 let work: string;
 let parallelDir: string;
@@ -47,8 +35,8 @@ beforeAll(async () => {
   await saveWaveNetPackage(wavenetDir, {
     name: 'tiny-wavenet',
     version: '0',
-    wavenet: TINY_WAVENET,
-    weights: randomWaveNetWeights(TINY_WAVENET, 3),
+    wavenet: TINY,
+    weights: randomWaveNetWeights(TINY, 3),
     credits: { trainingData: [], model: 'random test weights', license: 'CC0-1.0' },
   });
   const row = corpusManifest().find((r) => r.theme === 'human')!;

@@ -12,6 +12,7 @@ import { createWaveNetEncoder, createWaveNetGenerator } from '../../src/model/wa
 import type { WaveNetConfig } from '../../src/model/wavenet-config.js';
 import { pythonHas, runPython } from '../helpers/python.js';
 import { corpusDir, corpusManifest } from '../helpers/shared.js';
+import { TINY_WAVENET } from '../helpers/tiny-wavenet.js';
 
 /**
  * wavenet-ae parity: a tiny random model built by the trainer (train/models/wavenet_ae.py, PyTorch)
@@ -22,21 +23,7 @@ import { corpusDir, corpusManifest } from '../helpers/shared.js';
 
 const hasTorch = pythonHas('torch, numpy');
 
-const CONFIG: WaveNetConfig = {
-  family: 'wavenet-ae',
-  sampleRate: 16000,
-  hop: 128,
-  filterLength: 3,
-  numLayers: 4,
-  numStages: 2,
-  width: 8,
-  skipWidth: 8,
-  aeNumLayers: 4,
-  aeNumStages: 2,
-  aeWidth: 8,
-  bottleneckWidth: 16,
-  quantizationChannels: 256,
-};
+const CONFIG: WaveNetConfig = { ...TINY_WAVENET, hop: 128, aeNumLayers: 4 };
 const FRAMES = 5;
 const SAMPLES = FRAMES * CONFIG.hop;
 
