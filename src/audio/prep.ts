@@ -309,7 +309,11 @@ async function prepOne(job: Job, settings: Settings, settingsKey: string): Promi
       sampleRateIn: decoded.sampleRate,
       formatIn: decoded.format,
     };
-    const record = new TextEncoder().encode(JSON.stringify(provenance));
+    // An even-length record: RIFF pads odd chunks with a byte that some readers (audio-decode
+    // among them) do not skip, after which they misread the file. JSON ignores trailing spaces.
+    const json = new TextEncoder().encode(JSON.stringify(provenance));
+    const record =
+      json.length % 2 === 0 ? json : new TextEncoder().encode(`${JSON.stringify(provenance)} `);
     const wav = encodeWav(samples, settings.sampleRate, {
       format: settings.format,
       extraChunks: [{ id: PROVENANCE_CHUNK, data: record }],
