@@ -311,9 +311,9 @@ async function prepOne(job: Job, settings: Settings, settingsKey: string): Promi
     };
     // An even-length record: RIFF pads odd chunks with a byte that some readers (audio-decode
     // among them) do not skip, after which they misread the file. JSON ignores trailing spaces.
-    const json = new TextEncoder().encode(JSON.stringify(provenance));
-    const record =
-      json.length % 2 === 0 ? json : new TextEncoder().encode(`${JSON.stringify(provenance)} `);
+    const text = JSON.stringify(provenance);
+    const bytes = new TextEncoder().encode(text);
+    const record = bytes.length % 2 === 0 ? bytes : new TextEncoder().encode(`${text} `);
     const wav = encodeWav(samples, settings.sampleRate, {
       format: settings.format,
       extraChunks: [{ id: PROVENANCE_CHUNK, data: record }],
