@@ -24,20 +24,25 @@ async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'commonsynth-run-'));
-  model = await makeTinyWaveNetPackage(join(work, 'tiny-model'));
-  store = join(work, 'embeddings');
-  firstOut = join(work, 'first');
-  firstReport = await runPipeline({
+/** The run: 3 pairs of nature sounds, 20 s, seed 7, the tiny model, the shared store. */
+function runNature(outDir: string): Promise<RunReport> {
+  return runPipeline({
     source: { kind: 'folder', dir: natureDir() },
-    outDir: firstOut,
+    outDir,
     pairs: 3,
     lengthSeconds: 20,
     seed: 7,
     model,
     storeDir: store,
   });
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'commonsynth-run-'));
+  model = await makeTinyWaveNetPackage(join(work, 'tiny-model'));
+  store = join(work, 'embeddings');
+  firstOut = join(work, 'first');
+  firstReport = await runNature(firstOut);
 });
 
 describe('pairs', () => {
@@ -109,15 +114,7 @@ describe('run --source (local folder)', () => {
 
   it('gives an identical track from the same seed, reusing the stored embeddings', async () => {
     const out = join(work, 'again');
-    const report = await runPipeline({
-      source: { kind: 'folder', dir: natureDir() },
-      outDir: out,
-      pairs: 3,
-      lengthSeconds: 20,
-      seed: 7,
-      model,
-      storeDir: store,
-    });
+    const report = await runNature(out);
     expect(report.counts.encodedReused).toBe(6);
     expect(report.counts.clipsReused).toBe(0);
     const a = await readFile(join(firstOut, 'track.wav'));
@@ -132,15 +129,7 @@ describe('a re-run', () => {
     await cp(firstOut, out, { recursive: true });
     await rm(join(out, 'clips', 'clip-02.wav'));
     await rm(join(out, 'track.wav'));
-    const report = await runPipeline({
-      source: { kind: 'folder', dir: natureDir() },
-      outDir: out,
-      pairs: 3,
-      lengthSeconds: 20,
-      seed: 7,
-      model,
-      storeDir: store,
-    });
+    const report = await runNature(out);
     expect(report.counts.clipsReused).toBe(2);
     expect(report.clips.map((c) => c.reused)).toEqual([true, false, true]);
     const redone = await readFile(join(out, 'clips', 'clip-02.wav'));
