@@ -17,7 +17,10 @@ export function formatFileJob(verb: string, result: FileJobResult): string {
   const lines = result.outputs.map(
     (o) => `${o.output}  (${o.frames} frames, ${o.seconds.toFixed(2)} s)`,
   );
-  for (const f of result.failures) lines.push(`failed: ${f.input}: ${f.error}`);
+  // Our typed errors already start with the file's name; others get it put in front.
+  for (const f of result.failures) {
+    lines.push(`failed: ${f.error.startsWith(f.input) ? f.error : `${f.input}: ${f.error}`}`);
+  }
   lines.push(
     `${verb} ${result.outputs.length} file(s) with model ${result.model.name} (${result.model.family})` +
       (result.failures.length > 0 ? `, ${result.failures.length} failed` : ''),
