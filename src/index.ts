@@ -7,6 +7,7 @@ export * from './commons/index.js';
 export * from './dataset/index.js';
 export { CommonsynthError, describeError, UsageError } from './errors.js';
 export * from './eval/index.js';
+export { sha1OfFile } from './hash.js';
 export * from './mashup/index.js';
 export * from './model/index.js';
 export * from './pipeline/index.js';

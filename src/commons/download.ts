@@ -3,11 +3,10 @@
  * interruption, verified against the sha1 Commons gives, then renamed into place atomically.
  * Per-file failures are returned, never thrown, so a batch goes on.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describeError } from '../errors.js';
+import { sha1OfFile } from '../hash.js';
 import { CommonsRequestError } from './errors.js';
 import { type HttpOptions, PoliteHttp } from './http.js';
 import {
@@ -59,13 +58,6 @@ export interface DownloaderOptions extends Omit<HttpOptions, 'userAgent'> {
    * (default 60 s).
    */
   stallTimeoutMs?: number;
-}
-
-/** sha1 of a file on disk, streamed. */
-export async function sha1OfFile(path: string): Promise<string> {
-  const hash = createHash('sha1');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {

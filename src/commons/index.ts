@@ -31,7 +31,6 @@ export {
   type DownloaderOptions,
   type DownloadOutcome,
   type DownloadTarget,
-  sha1OfFile,
 } from './download.js';
 export { CommonsRequestError, ConfigError, MissingContactError } from './errors.js';
 export { type FetchLike, type HttpOptions, PoliteHttp, type WaitEvent } from './http.js';

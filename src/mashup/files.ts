@@ -3,10 +3,9 @@
  * mixed embeddings beside it; and rendering a recipe file back to embeddings. What the `mashup`
  * command and `synth` on recipes need, for library users too.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { embeddingFileName, loadEmbedding, loadMono, saveEmbedding } from '../audio/index.js';
+import { sha1OfFile } from '../hash.js';
 import type { Embedding, MonoAudio } from '../types.js';
 import { RecipeError } from './errors.js';
 import { type EncodeAudio, encodeSourceAudio, recipeSourceLoader } from './loaders.js';
@@ -29,12 +28,6 @@ export function isEmbeddingPath(path: string): boolean {
 /** Where the mixed embeddings of a recipe go: `mix.json` → `mix_embeddings.npy` beside it. */
 export function recipeEmbeddingPath(recipePath: string): string {
   return join(dirname(recipePath), embeddingFileName(recipePath));
-}
-
-async function sha1OfFile(path: string): Promise<string> {
-  return createHash('sha1')
-    .update(await readFile(path))
-    .digest('hex');
 }
 
 function portable(path: string, recipeDir: string): string {

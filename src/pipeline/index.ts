@@ -20,6 +20,5 @@ export {
   type RunSource,
   type RunSourceFile,
   recordDatasetStatus,
-  sha1OfPath,
 } from './sources.js';
 export { isRecipePath, loadSynthInput } from './synth-inputs.js';

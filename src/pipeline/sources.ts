@@ -2,13 +2,12 @@
  * Where a run's sounds come from: a local folder (credits from its manifest.csv, if any), or a
  * commonsynth dataset curated from Commons (credits from its SQLite manifest).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { AUDIO_EXTENSIONS, findAudioFiles } from '../audio/index.js';
 import { CommonsRequestError, type RetryPolicy } from '../commons/index.js';
 import { type CurateConfig, type CurateSummary, curate, openManifest } from '../dataset/index.js';
 import { CommonsynthError } from '../errors.js';
+import { sha1OfFile } from '../hash.js';
 import { readLocalManifestCredits, type SourceCredit } from '../sequencer/index.js';
 
 /** One input sound of a run. */
@@ -58,17 +57,11 @@ const RUN_AUDIO_EXTENSIONS = AUDIO_EXTENSIONS.filter(
   (ext) => !['.mid', '.midi', '.weba', '.mka'].includes(ext),
 );
 
-export async function sha1OfPath(path: string): Promise<string> {
-  const hash = createHash('sha1');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Every audio file under `dir`, hashed, with credits from `dir/manifest.csv` where it has them. */
 export async function folderSources(dir: string): Promise<RunSourceFile[]> {
   const files = await findAudioFiles(dir, { extensions: RUN_AUDIO_EXTENSIONS, links: false });
   const hashed = [];
-  for (const path of files) hashed.push({ path, sha1: await sha1OfPath(path) });
+  for (const path of files) hashed.push({ path, sha1: await sha1OfFile(path) });
   const credits = await readLocalManifestCredits(dir, hashed);
   return hashed.map((file, i) => {
     const rel = relative(dir, file.path).split(sep);

@@ -4,12 +4,12 @@
  * licenses impose (share-alike above all). Written as credits.json (for programs) and
  * CREDITS.txt (for people), so an output can be published legally.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CommonsynthError } from '../errors.js';
+import { sha1OfFile } from '../hash.js';
 import type { Recipe } from '../mashup/index.js';
 import { VERSION } from '../version.js';
 
@@ -421,12 +421,6 @@ export async function findLocalManifest(dir: string): Promise<LocalManifest | un
     if (parent === folder) return undefined;
     folder = parent;
   }
-}
-
-async function sha1OfFile(path: string): Promise<string> {
-  const hash = createHash('sha1');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** The credit of a local file nobody described. */
