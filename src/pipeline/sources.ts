@@ -2,7 +2,7 @@
  * Where a run's sounds come from: a local folder (credits from its manifest.csv, if any), or a
  * commonsynth dataset curated from Commons (credits from its SQLite manifest).
  */
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { AUDIO_EXTENSIONS, findAudioFiles } from '../audio/index.js';
 import { CommonsRequestError, type RetryPolicy } from '../commons/index.js';
 import { type CurateConfig, type CurateSummary, curate, openManifest } from '../dataset/index.js';
@@ -101,31 +101,17 @@ export async function commonsSources(
   onCurate?.(summary);
   const manifest = openManifest(source.dataDir);
   try {
-    const files = manifest.listFiles({
-      crawlKey: summary.crawlKey,
-      status: ['downloaded', 'prepped', 'encoded'],
-    });
-    const credits = new Map(manifest.creditsFor(files.map((f) => f.sha1)).map((c) => [c.sha1, c]));
-    return files
-      .filter((file) => file.localPath !== undefined)
-      .map((file) => {
-        const path = join(source.dataDir, file.localPath!);
-        const credit = credits.get(file.sha1);
-        return {
-          path,
-          sha1: file.sha1,
-          theme: file.themes[0] ?? source.theme ?? 'commons',
-          credit: {
-            title: credit?.title ?? file.title,
-            author: credit?.author ?? 'unknown',
-            sourceUrl: credit?.sourceUrl ?? file.sourceUrl,
-            license: credit?.license ?? 'unknown',
-            licenseUrl: credit?.licenseUrl ?? null,
-            sha1: file.sha1,
-            path,
-          },
-        };
-      });
+    const files = manifest
+      .listFiles({ crawlKey: summary.crawlKey, status: ['downloaded', 'prepped', 'encoded'] })
+      .filter((file) => file.localPath !== undefined);
+    // The manifest's credit entries are SourceCredits already, with the store path resolved.
+    const credits = manifest.creditsFor(files.map((f) => f.sha1));
+    return files.map((file, i) => ({
+      path: credits[i].path!,
+      sha1: file.sha1,
+      theme: file.themes[0] ?? source.theme ?? 'commons',
+      credit: credits[i],
+    }));
   } finally {
     manifest.close();
   }
