@@ -32,8 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--val-minutes", type=float, default=10.0)
     t.add_argument("--checkpoint-minutes", type=float, default=3.0)
     t.add_argument("--log-every", type=int, default=20)
+    t.add_argument("--mel-weight", type=float, default=0.0,
+                   help="add this x log-mel L1 (dB/10) to the MR-STFT loss (the validation measure's second half)")
+    t.add_argument("--theme-weight", action="append", metavar="THEME=W",
+                   help="draw crops of this theme W times as often per second of audio (repeatable)")
     t.add_argument("--gain-aug", action="store_true", help="random gain 0.5–1.25 per crop")
-    t.add_argument("--init", default=None, help="wavenet-ae: start from this model package (fine-tuning)")
+    t.add_argument("--init", default=None, help="start from these weights: a trainer checkpoint (.pt) of the same hyperparameters, or for wavenet-ae also a model package folder")
     t.add_argument("--quiet", action="store_true")
 
     e = sub.add_parser("export", help="write a commonsynth model package from a run's checkpoint")

@@ -192,13 +192,20 @@ def read_pack(path: str) -> tuple[list[Clip], list[Clip]]:
 
 class CropSampler:
     """Random crops of `length` samples, files drawn in proportion to their length (every second of
-    audio equally likely); short files are zero-padded. Near-silent crops are redrawn a few times."""
+    audio equally likely, times an optional weight per theme); short files are zero-padded. Near-silent
+    crops are redrawn a few times."""
 
-    def __init__(self, clips: list[Clip], length: int, seed: int):
+    def __init__(self, clips: list[Clip], length: int, seed: int, theme_weights: dict[str, float] | None = None):
         self.clips = clips
         self.length = length
         self.rng = np.random.default_rng(seed)
-        lens = np.array([max(len(c.audio), length) for c in clips], dtype=np.float64)
+        weights = theme_weights or {}
+        unknown = sorted(set(weights) - {c.theme for c in clips})
+        if unknown:
+            raise DataError(f"theme weight for {', '.join(unknown)}: no training file has that theme")
+        lens = np.array([max(len(c.audio), length) * weights.get(c.theme, 1.0) for c in clips], dtype=np.float64)
+        if not np.all(lens >= 0) or lens.sum() <= 0:
+            raise DataError("theme weights must be >= 0 and leave some training audio")
         self.p = lens / lens.sum()
 
     def state(self) -> dict:

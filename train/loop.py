@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import checkpoint, data, metrics
-from .losses import MultiResolutionSTFTLoss
+from .losses import ReconstructionLoss
 from .models.parallel_ae import PRESETS as PAE_PRESETS
 from .models.parallel_ae import ParallelAE, ParallelAEConfig
 
@@ -39,6 +39,21 @@ def preset_hparams(family: str, preset: str) -> dict:
     if preset not in WN_PRESETS:
         raise ValueError(f"unknown wavenet-ae preset {preset!r}: {sorted(WN_PRESETS)}")
     return WaveNetAEConfig.from_dict(WN_PRESETS[preset]).to_dict()
+
+
+def parse_theme_weights(items: list[str] | None) -> dict[str, float]:
+    """["nature=2", "music=0.5"] → {"nature": 2.0, "music": 0.5}."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        theme, sep, value = item.partition("=")
+        try:
+            w = float(value)
+        except ValueError:
+            w = -1.0
+        if not sep or not theme or not (w >= 0):
+            raise SystemExit(f"--theme-weight {item!r}: expected THEME=WEIGHT with a weight >= 0")
+        out[theme] = w
+    return out
 
 
 def load_clips(sources: list[str], val_fraction: float, seed: int):
@@ -150,7 +165,7 @@ def train(args) -> dict:
     random.seed(args.seed)
     model = build_model(family, hp).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.8, 0.99))
-    sampler = data.CropSampler(train_clips, args.crop, args.seed)
+    sampler = data.CropSampler(train_clips, args.crop, args.seed, parse_theme_weights(args.theme_weight))
     step, elapsed, best = 0, 0.0, None
     # Where this model's training happened: one entry per invocation (device, minutes, steps).
     history: list[dict] = []
@@ -176,7 +191,7 @@ def train(args) -> dict:
              "params": sum(p.numel() for p in model.parameters()), "device": device, "threads": args.threads})
     for g in opt.param_groups:
         g["lr"] = args.lr
-    loss_fn = MultiResolutionSTFTLoss().to(device)
+    loss_fn = ReconstructionLoss(args.mel_weight).to(device)
     quick_val = val_subset(val_clips, args.val_per_theme)
 
     def save(tag: str = "checkpoint.pt") -> None:
@@ -197,7 +212,8 @@ def train(args) -> dict:
         torch.backends.cudnn.allow_tf32 = True
     hardware = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"cpu x{args.threads} threads"
     history.append({"device": hardware, "start_step": step, "steps": 0, "seconds": 0.0, "batch": args.batch,
-                    "crop": args.crop, "lr": args.lr})
+                    "crop": args.crop, "lr": args.lr, "mel_weight": args.mel_weight,
+                    "theme_weights": parse_theme_weights(args.theme_weight)})
     budget = args.minutes * 60.0
     session_start = time.time()
     base_elapsed = elapsed

@@ -60,7 +60,10 @@ export function register(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option('--init <package>', 'wavenet-ae: start from this model package (fine-tuning)')
+    .option(
+      '--init <path>',
+      'start from a trainer checkpoint (.pt) of the same hyperparameters, or (wavenet-ae) a model package',
+    )
     .option('--model-version <v>', 'version string written into the package')
     .option('--json', 'print the result as JSON')
     .option('--verbose', "show the trainer's Python tracebacks as they happen")
