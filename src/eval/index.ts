@@ -30,6 +30,8 @@ export {
   evaluateModel,
   type GroupSummary,
   type MeanScores,
+  type ModelSplit,
+  modelSplitFiles,
   readThemeManifest,
   scoreClip,
   summarise,

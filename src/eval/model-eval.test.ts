@@ -170,3 +170,81 @@ describe('commonsynth eval', () => {
     expect(report.overall?.clips).toBe(1);
   });
 });
+
+describe("--split: the model's own held-out files", () => {
+  let dataDir: string;
+  let splitModel: string;
+  // Recorded paths as the trainer writes them: theme folder / file, under its prepped data folder.
+  const ids = picks.map((row) => `${row.theme}/${row.file.split('/').pop()}`);
+
+  beforeAll(async () => {
+    dataDir = join(work, 'prepped');
+    splitModel = join(work, 'tiny-split');
+    await writeTinyParallelPackage(splitModel, { hop: 512, dims: 16, seed: 3 });
+    for (const [i, id] of ids.entries()) {
+      await mkdir(join(dataDir, id, '..'), { recursive: true });
+      await copyFile(files[i], join(dataDir, id));
+    }
+    // Two held out, one trained on: --split val must take exactly the two.
+    await writeFile(
+      join(splitModel, 'training.json'),
+      JSON.stringify({ valFiles: [ids[0], ids[2]], trainFiles: [ids[1]] }),
+    );
+  });
+
+  it('evaluates exactly the files training.json lists, themed by their recorded folder', async () => {
+    const bySplit = await evaluateModel([dataDir], {
+      model: splitModel,
+      split: 'val',
+      maxSeconds: 1,
+      threads: 1,
+    });
+    expect(bySplit.clips.map((c) => c.file)).toEqual([
+      join(dataDir, ids[0]),
+      join(dataDir, ids[2]),
+    ]);
+    expect(Object.keys(bySplit.themes)).toEqual([picks[0].theme, picks[2].theme].sort());
+    // The same files given directly score the same: the split only chooses files.
+    const direct = await evaluateModel([join(dataDir, ids[0]), join(dataDir, ids[2])], {
+      model: splitModel,
+      maxSeconds: 1,
+      threads: 1,
+    });
+    expect(bySplit.overall?.model).toEqual(direct.overall?.model);
+    const train = await evaluateModel([dataDir], {
+      model: splitModel,
+      split: 'train',
+      maxSeconds: 1,
+      threads: 1,
+    });
+    expect(train.clips.map((c) => c.file)).toEqual([join(dataDir, ids[1])]);
+  });
+
+  it('names the files it cannot find, and a package without a training record', async () => {
+    await expect(
+      evaluateModel([join(work, 'elsewhere')], { model: splitModel, split: 'val', threads: 1 }),
+    ).rejects.toThrow(/2 of the 2 val files .* not under .*elsewhere.*\(.*\.(flac|wav|ogg)/);
+    await expect(
+      evaluateModel([dataDir], { model: modelDir, split: 'val', threads: 1 }),
+    ).rejects.toThrow(/training\.json.*cannot read the model's training record/);
+  });
+
+  it('commonsynth eval --split val prints the held-out files per theme; a bad split is refused', async () => {
+    const ok = await cli(
+      'eval',
+      dataDir,
+      '--model',
+      splitModel,
+      '--split',
+      'val',
+      '--max-seconds',
+      '1',
+      '--json',
+    );
+    expect(ok.code).toBe(0);
+    expect((JSON.parse(ok.out) as EvalReport).clips).toHaveLength(2);
+    const bad = await cli('eval', dataDir, '--model', splitModel, '--split', 'test');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--split must be val or train, got test/);
+  });
+});

@@ -66,8 +66,71 @@ export interface EvaluateModelOptions {
   maxSeconds?: number;
   /** Sampler settings for stochastic (wavenet-ae) decoders. */
   decode?: Pick<DecodeOptions, 'seed' | 'temperature'>;
+  /**
+   * Score the model on its own training split instead of the given files: the originals are then
+   * the data folders it was trained on (the trainer's prepped folders, theme = first sub-folder),
+   * and the files are those its package's training.json lists under `valFiles` or `trainFiles`.
+   */
+  split?: ModelSplit;
   /** Called after each file (done, total, file). */
   onFile?: (done: number, total: number, file: string) => void;
+}
+
+/** Which of a package's recorded training files to evaluate on. */
+export type ModelSplit = 'val' | 'train';
+
+interface TrainingRecord {
+  valFiles?: unknown;
+  trainFiles?: unknown;
+}
+
+/**
+ * The files a model package's training.json lists for `split`, found under the first of `dataDirs`
+ * that holds each, with each file's theme (the first folder of its recorded path).
+ */
+export async function modelSplitFiles(
+  modelDir: string,
+  split: ModelSplit,
+  dataDirs: readonly string[],
+): Promise<{ files: string[]; themes: Map<string, string> }> {
+  const recordPath = join(modelDir, 'training.json');
+  let record: TrainingRecord;
+  try {
+    record = JSON.parse(await readFile(recordPath, 'utf8')) as TrainingRecord;
+  } catch (error) {
+    throw new EvaluationError(
+      `${recordPath}: cannot read the model's training record (${describeError(error)}); --split needs a package exported by the trainer`,
+      recordPath,
+    );
+  }
+  const key = split === 'val' ? 'valFiles' : 'trainFiles';
+  const ids = record[key];
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
+    throw new EvaluationError(`${recordPath}: has no "${key}" list of files`, recordPath);
+  }
+  if (dataDirs.length === 0) {
+    throw new EvaluationError('--split needs the data folders the model was trained on');
+  }
+  const roots = dataDirs.map((d) => resolve(d));
+  const files: string[] = [];
+  const themes = new Map<string, string>();
+  const missing: string[] = [];
+  for (const id of ids as string[]) {
+    const found = roots.map((root) => join(root, id)).find((path) => existsSync(path));
+    if (!found) {
+      missing.push(id);
+      continue;
+    }
+    files.push(found);
+    themes.set(found, id.includes('/') ? id.split('/')[0] : 'default');
+  }
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 3).join(', ');
+    throw new EvaluationError(
+      `${missing.length} of the ${ids.length} ${split} files of the model are not under ${roots.join(', ')} (${shown}${missing.length > 3 ? ', …' : ''}); pass the folders the model was trained on (its prepped data)`,
+    );
+  }
+  return { files, themes };
 }
 
 /** Bad arguments to `eval`: nothing to evaluate, an unreadable manifest. */
@@ -189,19 +252,28 @@ export async function evaluateModel(
   originals: readonly string[],
   options: EvaluateModelOptions = {},
 ): Promise<EvalReport> {
-  const files = await collectAudioFiles(originals);
-  if (files.length === 0) throw new EvaluationError('no audio files to evaluate');
-  const themes = options.manifest ? await readThemeManifest(options.manifest) : undefined;
+  let files = options.split ? [] : await collectAudioFiles(originals);
+  if (!options.split && files.length === 0) throw new EvaluationError('no audio files to evaluate');
+  let themes = options.manifest ? await readThemeManifest(options.manifest) : undefined;
   const ownsModel = typeof options.model !== 'object';
   const model =
     typeof options.model === 'object'
       ? options.model
       : await openAutoencoder(options.model, { threads: options.threads });
-  if (model.info.sampleRate !== METRIC_SPEC.sampleRate) {
+  try {
+    if (model.info.sampleRate !== METRIC_SPEC.sampleRate) {
+      throw new EvaluationError(
+        `model "${model.info.name}" runs at ${model.info.sampleRate} Hz; the quality measure is defined at ${METRIC_SPEC.sampleRate} Hz`,
+      );
+    }
+    if (options.split) {
+      const chosen = await modelSplitFiles(model.info.dir, options.split, originals);
+      files = chosen.files;
+      themes = chosen.themes;
+    }
+  } catch (error) {
     if (ownsModel) await model.close();
-    throw new EvaluationError(
-      `model "${model.info.name}" runs at ${model.info.sampleRate} Hz; the quality measure is defined at ${METRIC_SPEC.sampleRate} Hz`,
-    );
+    throw error;
   }
   const clips: ClipResult[] = [];
   const failures: EvalFailure[] = [];

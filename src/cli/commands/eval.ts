@@ -5,6 +5,7 @@ import {
   type EvalReport,
   evaluateModel,
   type GroupSummary,
+  type ModelSplit,
 } from '../../eval/index.js';
 import { EXIT_FAILED } from '../program.js';
 import { createProgress } from '../progress.js';
@@ -18,6 +19,7 @@ interface EvalCliOptions {
   temperature?: string;
   threads?: string;
   json?: boolean;
+  split?: string;
 }
 
 /** The human-readable report: one row per theme and overall, model next to both baselines. */
@@ -67,7 +69,14 @@ export function register(program: Command): void {
     .description(
       'encode and decode audio with a model and score the reconstructions (multi-resolution STFT, log-mel L1) per theme, next to silence and -20 dB noise baselines',
     )
-    .argument('<originals...>', 'audio files or folders (theme = parent folder name)')
+    .argument(
+      '<originals...>',
+      'audio files or folders (theme = parent folder name); with --split, the data folders the model was trained on',
+    )
+    .option(
+      '--split <split>',
+      "score on the model's own held-out files (val) or training files (train), as its training.json lists them",
+    )
     .option('--model <model>', 'model name or package folder (default: the shipped model)')
     .option('--manifest <file>', 'themes from a CSV (file, theme columns) or a dataset folder')
     .option('--max-seconds <n>', 'evaluate at most the first N seconds of each file')
@@ -76,10 +85,15 @@ export function register(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--json', 'print the full report (every clip) as JSON')
     .action(async (originals: string[], options: EvalCliOptions) => {
-      const files = await collectAudioFiles(originals);
+      if (options.split !== undefined && options.split !== 'val' && options.split !== 'train') {
+        throw new UsageError(`--split must be val or train, got ${options.split}`);
+      }
+      const split = options.split as ModelSplit | undefined;
+      const files = split ? originals : await collectAudioFiles(originals);
       if (files.length === 0) throw new UsageError('no audio files found in the given paths');
-      const progress = createProgress('eval', { unit: 'files', total: files.length });
+      const progress = createProgress('eval', { unit: 'files', total: split ? 0 : files.length });
       const report = await evaluateModel(files, {
+        split,
         model: options.model,
         manifest: options.manifest,
         maxSeconds: parseNonNegative(options.maxSeconds, '--max-seconds'),
@@ -88,7 +102,10 @@ export function register(program: Command): void {
           seed: parseNonNegative(options.seed, '--seed', true),
           temperature: parseNonNegative(options.temperature, '--temperature'),
         },
-        onFile: (_done, _total, file) => progress.tick(1, file),
+        onFile: (_done, total, file) => {
+          progress.setTotal(total);
+          progress.tick(1, file);
+        },
       });
       progress.stop();
       process.stdout.write(
