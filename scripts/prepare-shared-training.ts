@@ -13,40 +13,46 @@
 import { existsSync } from 'node:fs';
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepFiles } from '../src/audio/index.js';
 import { readCorpusManifest } from '../src/commons/fixture/wiki.js';
 
 const SOURCES = ['corpus', 'training'] as const;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { out: { type: 'string' }, shared: { type: 'string', default: '../shared' } },
-  });
-  if (!values.out) throw new Error('usage: prepare-shared-training.ts --out DIR [--shared DIR]');
-  const out = resolve(values.out);
+export interface SharedTrainingResult {
+  out: string;
+  /** One record per prepared file: its manifest row plus source, wav (id), seconds, origRate. */
+  credits: Array<Record<string, unknown>>;
+  failures: Array<{ file: string; error: string }>;
+}
+
+/** Prepares `<shared>/corpus` and `<shared>/training` (each with a manifest.csv) into `out`. */
+export async function prepareSharedTraining(
+  shared: string,
+  outDir: string,
+  onLog: (line: string) => void = () => {},
+): Promise<SharedTrainingResult> {
+  const out = resolve(outDir);
   // Prep's own outputs live beside the result, not inside it: the trainer reads every WAV below it.
   const stage = `${out}.stage`;
   const credits: Array<Record<string, unknown>> = [];
-  let failed = 0;
+  const failures: Array<{ file: string; error: string }> = [];
   for (const source of SOURCES) {
-    const root = join(resolve(values.shared ?? '../shared'), source);
+    const root = join(resolve(shared), source);
     const rows = readCorpusManifest(root);
     const inputs = rows.map((row) => join(root, row.file));
-    let done = 0;
     const summary = await prepFiles(inputs, {
       outDir: join(stage, source),
-      onProgress: ({ total }) => {
-        done += 1;
-        if (done % 50 === 0) process.stderr.write(`${source}: ${done - 1}/${total}\n`);
+      onProgress: ({ completed, total }) => {
+        if (completed > 0 && completed % 50 === 0) onLog(`${source}: ${completed}/${total}`);
       },
     });
     const byInput = new Map(summary.files.map((f) => [f.input, f]));
     for (const [i, row] of rows.entries()) {
       const result = byInput.get(inputs[i]);
       if (!result || result.status === 'failed') {
-        failed += 1;
-        process.stderr.write(`failed: ${inputs[i]}: ${result?.error?.message ?? 'not prepared'}\n`);
+        failures.push({ file: inputs[i], error: result?.error?.message ?? 'not prepared' });
         continue;
       }
       const wav = `${row.theme}/${source}__${basename(row.file, extname(row.file))}.wav`;
@@ -63,10 +69,21 @@ async function main(): Promise<void> {
     }
   }
   await writeFile(join(out, 'credits.json'), `${JSON.stringify(credits, null, 1)}\n`);
-  process.stdout.write(
-    `${credits.length} files in ${out} (${failed} failed); prep's copies in ${stage}\n`,
-  );
-  if (failed > 0) process.exitCode = 1;
+  return { out, credits, failures };
 }
 
-await main();
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, shared: { type: 'string', default: '../shared' } },
+  });
+  if (!values.out) throw new Error('usage: prepare-shared-training.ts --out DIR [--shared DIR]');
+  const r = await prepareSharedTraining(values.shared ?? '../shared', values.out, (line) =>
+    process.stderr.write(`${line}\n`),
+  );
+  for (const f of r.failures) process.stderr.write(`failed: ${f.file}: ${f.error}\n`);
+  process.stdout.write(`${r.credits.length} files in ${r.out} (${r.failures.length} failed)\n`);
+  if (r.failures.length > 0) process.exitCode = 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)
+  await main();
