@@ -141,8 +141,12 @@ export interface TrainOptions {
   seed?: number;
   /** Hyperparameter overrides, KEY=JSON. */
   set?: string[];
-  /** wavenet-ae: start from this model package. */
+  /** Start from these weights: a trainer checkpoint (.pt), or for wavenet-ae a model package. */
   init?: string;
+  /** Add this × the quality measure's log-mel L1 (dB / 10) to the loss (parallel-ae; default 0). */
+  melWeight?: number;
+  /** Draw crops of a theme this many times as often per second of audio, e.g. { nature: 2 }. */
+  themeWeights?: Record<string, number>;
   /** More arguments for `python3 -m train train`, passed as they are. */
   extraArgs?: string[];
   /** Version string written into the package. */
@@ -278,6 +282,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   for (const kv of options.set ?? []) args.push('--set', kv);
   if (options.init) args.push('--init', resolve(options.init));
+  if (options.melWeight !== undefined) args.push('--mel-weight', String(options.melWeight));
+  for (const [theme, weight] of Object.entries(options.themeWeights ?? {})) {
+    args.push('--theme-weight', `${theme}=${weight}`);
+  }
   args.push(...(options.extraArgs ?? []));
   const verbose = options.verbose ?? false;
   const summary = await runTrainer(python.python, args, onRecord, onLog, verbose);

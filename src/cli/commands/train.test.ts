@@ -42,6 +42,24 @@ afterAll(async () => {
 
 const quick = ['--batch', '2', '--crop', '4096', '--val-minutes', '1000', '--log-every', '1'];
 
+describe('commonsynth train options', () => {
+  it('refuses a malformed --theme-weight before starting Python', async () => {
+    for (const bad of ['animal', 'animal=', 'animal=-1', '=2', 'animal=lots']) {
+      const { code, err } = await cli(
+        'train',
+        '--name',
+        'x',
+        '--data',
+        dataDir,
+        '--theme-weight',
+        bad,
+      );
+      expect(code, bad).not.toBe(0);
+      expect(err).toContain(`--theme-weight ${bad}: expected THEME=WEIGHT`);
+    }
+  });
+});
+
 describe.skipIf(!hasTorch)('commonsynth train', () => {
   it('trains, exports and registers a model that then encodes and decodes', async () => {
     const { code, out, err } = await cli(
@@ -54,6 +72,10 @@ describe.skipIf(!hasTorch)('commonsynth train', () => {
       'tiny',
       '--threads',
       '1',
+      '--mel-weight',
+      '1',
+      '--theme-weight',
+      'animal=2',
       '--json',
       '--',
       '--steps',
@@ -68,6 +90,18 @@ describe.skipIf(!hasTorch)('commonsynth train', () => {
     expect(err).toMatch(/training parallel-ae: \d+ files/);
     // No export staging left behind.
     expect(existsSync(join(result.path, 'config.json'))).toBe(true);
+    // The loss options reached the trainer: the log-mel term is in the loss, both are recorded.
+    const steps = (await readFile(join(result.runDir, 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { step?: number; logMelDb?: number; event?: string })
+      .filter((r) => r.event === undefined && r.step !== undefined);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.every((r) => typeof r.logMelDb === 'number' && r.logMelDb > 0)).toBe(true);
+    const training = JSON.parse(await readFile(join(result.path, 'training.json'), 'utf8')) as {
+      history: Array<{ mel_weight?: number; theme_weights?: Record<string, number> }>;
+    };
+    expect(training.history.at(-1)).toMatchObject({ mel_weight: 1, theme_weights: { animal: 2 } });
 
     const model = await openAutoencoder('e2e', { threads: 1 });
     try {

@@ -16,6 +16,8 @@ interface TrainCliOptions {
   seed?: string;
   set?: string[];
   init?: string;
+  melWeight?: string;
+  themeWeight?: string[];
   modelVersion?: string;
   json?: boolean;
   verbose?: boolean;
@@ -31,6 +33,20 @@ function describeRecord(r: TrainerRecord): string | undefined {
     return `validation at step ${String(r.step)}: STFT ${v?.stft?.toFixed(3)}, log-mel ${v?.logMelL1Db?.toFixed(2)} dB${r.best ? ' (best so far)' : ''}`;
   }
   return undefined;
+}
+
+/** ["nature=2"] → { nature: 2 }; a malformed entry is a usage error naming it. */
+export function parseThemeWeights(items: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const [theme, value, ...rest] = item.split('=');
+    const weight = Number(value);
+    if (!theme || value === undefined || value === '' || rest.length > 0 || !(weight >= 0)) {
+      throw new UsageError(`--theme-weight ${item}: expected THEME=WEIGHT with a weight >= 0`);
+    }
+    out[theme] = weight;
+  }
+  return out;
 }
 
 export function register(program: Command): void {
@@ -64,6 +80,16 @@ export function register(program: Command): void {
       '--init <path>',
       'start from a trainer checkpoint (.pt) of the same hyperparameters, or (wavenet-ae) a model package',
     )
+    .option(
+      '--mel-weight <w>',
+      "add w x the quality measure's log-mel L1 (dB/10) to the loss (parallel-ae; default 0)",
+    )
+    .option(
+      '--theme-weight <theme=w>',
+      "draw that theme's crops w times as often (repeatable), e.g. --theme-weight nature=2",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--model-version <v>', 'version string written into the package')
     .option('--json', 'print the result as JSON')
     .option('--verbose', "show the trainer's Python tracebacks as they happen")
@@ -88,6 +114,8 @@ export function register(program: Command): void {
         seed: parseNonNegative(options.seed, '--seed', true),
         set: options.set,
         init: options.init,
+        melWeight: parseNonNegative(options.melWeight, '--mel-weight'),
+        themeWeights: parseThemeWeights(options.themeWeight ?? []),
         version: options.modelVersion,
         extraArgs: trainerArgs,
         onRecord: (r) => {
