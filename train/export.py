@@ -126,16 +126,23 @@ def _fmt_metrics(summary: dict) -> str:
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for theme, r in summary.items():
         m, n, s = r["model"], r["noise"], r["silence"]
-        ok = m["stft"] < n["stft"] and m["logMelL1Db"] < n["logMelL1Db"]
+        lost = [name for name, worse in (("MR-STFT", m["stft"] >= n["stft"]),
+                                         ("log-mel", m["logMelL1Db"] >= n["logMelL1Db"])) if worse]
         lines.append(f"| {theme} | {r['clips']} | {m['stft']:.3f} ({m['sc']:.3f} + {m['logMag']:.3f}) | {n['stft']:.3f} | "
                      f"{s['stft']:.3f} | {m['logMelL1Db']:.2f} | {n['logMelL1Db']:.2f} | {s['logMelL1Db']:.2f} | "
-                     f"{'yes' if ok else 'no'} |")
+                     f"{'no (' + ', '.join(lost) + ')' if lost else 'yes'} |")
     return "\n".join(lines)
 
 
 def model_card(config: dict, training: dict, train_clips, val_clips) -> str:
+    def loss_of(h: dict) -> str:
+        text = "MR-STFT" + (f" + {h['mel_weight']:g} x log-mel" if h.get("mel_weight") else "")
+        weights = h.get("theme_weights") or {}
+        return text + "".join(f", {t} crops x{w:g}" for t, w in sorted(weights.items()))
+
     hist = "\n".join(
-        f"| {h.get('device')} | {h.get('seconds', 0) / 60:.1f} | {h.get('steps')} | {h.get('batch')} x {h.get('crop')} | {h.get('lr')} |"
+        f"| {h.get('device')} | {h.get('seconds', 0) / 60:.1f} | {h.get('steps')} | {h.get('batch')} x {h.get('crop')} | "
+        f"{h.get('lr')} | {loss_of(h)} |"
         for h in training["history"])
     metrics = _fmt_metrics(training["metrics"]) if training["metrics"] else "(not measured at export)"
 
@@ -162,8 +169,8 @@ def model_card(config: dict, training: dict, train_clips, val_clips) -> str:
 
 Hardware as given at export: {training['hardware'] or 'not given'}.
 
-| hardware | minutes | steps | batch x crop (samples) | learning rate |
-| --- | --- | --- | --- | --- |
+| hardware | minutes | steps | batch x crop (samples) | learning rate | loss (+ KL), crop sampling |
+| --- | --- | --- | --- | --- | --- |
 {hist}
 
 ## Quality on the validation split (lower is better; docs/training.md defines the measures)
