@@ -144,16 +144,33 @@ export class ParallelAutoencoder {
    * are encoded in windows with `contextFrames` of context on each side, keeping the centres.
    */
   async encode(clips: readonly Float32Array[]): Promise<Embedding[]> {
-    const out: Embedding[] = new Array(clips.length);
+    return this.longApartShortTogether(
+      clips,
+      (clip) => Math.ceil(clip.length / this.hop),
+      (clip) => this.encodeLong(clip),
+      (short) => this.encodeBatch(short),
+    );
+  }
+
+  /**
+   * Inputs over `chunkFrames` frames one at a time through `long` (windowed, bounded memory), the
+   * rest together through `batch`; results in input order.
+   */
+  private async longApartShortTogether<In, Out>(
+    inputs: readonly In[],
+    framesOf: (input: In) => number,
+    long: (input: In) => Promise<Out>,
+    batch: (short: In[]) => Promise<Out[]>,
+  ): Promise<Out[]> {
+    const out: Out[] = new Array(inputs.length);
     const short: number[] = [];
-    for (const [i, clip] of clips.entries()) {
-      const frames = Math.ceil(clip.length / this.hop);
-      if (this.chunkFrames > 0 && frames > this.chunkFrames) out[i] = await this.encodeLong(clip);
+    for (const [i, input] of inputs.entries()) {
+      if (this.chunkFrames > 0 && framesOf(input) > this.chunkFrames) out[i] = await long(input);
       else short.push(i);
     }
-    const encoded = await this.encodeBatch(short.map((i) => clips[i]));
+    const done = await batch(short.map((i) => inputs[i]));
     short.forEach((i, k) => {
-      out[i] = encoded[k];
+      out[i] = done[k];
     });
     return out;
   }
@@ -215,17 +232,12 @@ export class ParallelAutoencoder {
         );
       }
     }
-    const out: Float32Array[] = new Array(embeddings.length);
-    const short: number[] = [];
-    for (const [i, e] of embeddings.entries()) {
-      if (this.chunkFrames > 0 && e.frames > this.chunkFrames) out[i] = await this.decodeLong(e);
-      else short.push(i);
-    }
-    const decoded = await this.decodeBatch(short.map((i) => embeddings[i]));
-    short.forEach((i, k) => {
-      out[i] = decoded[k];
-    });
-    return out;
+    return this.longApartShortTogether(
+      embeddings,
+      (e) => e.frames,
+      (e) => this.decodeLong(e),
+      (short) => this.decodeBatch(short),
+    );
   }
 
   /**

@@ -105,6 +105,7 @@ export function planChunks(
     // A sound shorter than two chunks stays whole.
     const count =
       chunkFrames === Infinity || frames < 2 * chunkFrames ? 1 : Math.round(frames / chunkFrames);
+    const name = names?.[input] ?? `input ${input}`;
     const own: ChunkPiece[] = [];
     for (let j = 0; j < count; j++) {
       const boundary = Math.round((j * frames) / count);
@@ -116,10 +117,7 @@ export function planChunks(
         embedding: sliceFrames(embedding, startFrame, endFrame),
         length: (endFrame - startFrame) * hop,
         // Chunk 0 draws like the unchunked sound, so its audio is the same.
-        key:
-          j === 0
-            ? (names?.[input] ?? `input ${input}`)
-            : `${names?.[input] ?? `input ${input}`} chunk ${j}`,
+        key: j === 0 ? name : `${name} chunk ${j}`,
       });
     }
     pieces.push(own);
