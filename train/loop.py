@@ -165,7 +165,8 @@ def train(args) -> dict:
     random.seed(args.seed)
     model = build_model(family, hp).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.8, 0.99))
-    sampler = data.CropSampler(train_clips, args.crop, args.seed, parse_theme_weights(args.theme_weight))
+    theme_weights = parse_theme_weights(args.theme_weight)
+    sampler = data.CropSampler(train_clips, args.crop, args.seed, theme_weights)
     step, elapsed, best = 0, 0.0, None
     # Where this model's training happened: one entry per invocation (device, minutes, steps).
     history: list[dict] = []
@@ -213,7 +214,7 @@ def train(args) -> dict:
     hardware = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"cpu x{args.threads} threads"
     history.append({"device": hardware, "start_step": step, "steps": 0, "seconds": 0.0, "batch": args.batch,
                     "crop": args.crop, "lr": args.lr, "mel_weight": args.mel_weight,
-                    "theme_weights": parse_theme_weights(args.theme_weight)})
+                    "theme_weights": theme_weights})
     budget = args.minutes * 60.0
     session_start = time.time()
     base_elapsed = elapsed

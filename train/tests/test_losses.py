@@ -3,7 +3,6 @@ sampler's theme weights."""
 
 from __future__ import annotations
 
-import os
 import unittest
 
 import numpy as np
