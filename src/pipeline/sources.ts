@@ -2,7 +2,7 @@
  * Where a run's sounds come from: a local folder (credits from its manifest.csv, if any), or a
  * commonsynth dataset curated from Commons (credits from its SQLite manifest).
  */
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { AUDIO_EXTENSIONS, findAudioFiles } from '../audio/index.js';
 import { CommonsRequestError, type RetryPolicy } from '../commons/index.js';
 import { type CurateConfig, type CurateSummary, curate, openManifest } from '../dataset/index.js';
@@ -57,14 +57,22 @@ const RUN_AUDIO_EXTENSIONS = AUDIO_EXTENSIONS.filter(
   (ext) => !['.mid', '.midi', '.weba', '.mka'].includes(ext),
 );
 
-/** Every audio file under `dir`, hashed, with credits from `dir/manifest.csv` where it has them. */
+/**
+ * Every audio file under `dir`, hashed, with credits from `dir/manifest.csv` where it has them.
+ * Paths are absolute: the folder is resolved once, here, so that matching against the manifest
+ * (whose rows are relative to its own folder) and every later reader (recipes resolve from their
+ * own folder) see the same file whatever the working directory. A relative `dir` used to yield
+ * cwd-relative paths that the manifest matching resolved against `dir` a second time, so rows
+ * without a sha1 never matched and every file was credited "unknown: local file".
+ */
 export async function folderSources(dir: string): Promise<RunSourceFile[]> {
-  const files = await findAudioFiles(dir, { extensions: RUN_AUDIO_EXTENSIONS, links: false });
+  const root = resolve(dir);
+  const files = await findAudioFiles(root, { extensions: RUN_AUDIO_EXTENSIONS, links: false });
   const hashed = [];
   for (const path of files) hashed.push({ path, sha1: await sha1OfFile(path) });
-  const credits = await readLocalManifestCredits(dir, hashed);
+  const credits = await readLocalManifestCredits(root, hashed);
   return hashed.map((file, i) => {
-    const rel = relative(dir, file.path).split(sep);
+    const rel = relative(root, file.path).split(sep);
     return {
       ...file,
       theme: rel.length > 1 ? rel[rel.length - 2] : 'local',

@@ -1,0 +1,54 @@
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { folderSources } from '../../src/pipeline/sources.js';
+import { corpusDir, corpusManifest } from '../helpers/shared.js';
+
+/** Real corpus rows: the nature sounds with a CC BY license (they carry an attribution duty). */
+const attributed = () =>
+  corpusManifest().filter((row) => row.theme === 'nature' && row.license === 'CC-BY');
+
+let dir: string;
+
+beforeAll(async () => {
+  // A user's own folder: sounds in a subfolder, described by a manifest.csv that lists them by
+  // path only (the sha1 column left empty, as a hand-written manifest would).
+  dir = await mkdtemp(join(tmpdir(), 'commonsynth-sources-'));
+  await mkdir(join(dir, 'sounds'));
+  const rows = attributed();
+  expect(rows.length).toBeGreaterThanOrEqual(2);
+  for (const row of rows) {
+    await copyFile(join(corpusDir(), row.file), join(dir, 'sounds', basename(row.file)));
+  }
+  await writeFile(
+    join(dir, 'manifest.csv'),
+    stringify(
+      rows.map((row) => ({ ...row, file: `sounds/${basename(row.file)}`, sha1: '' })),
+      { header: true },
+    ),
+  );
+});
+
+describe('folderSources', () => {
+  it('matches manifest rows without sha1 when --source is a relative path (issue 12 #2)', async () => {
+    const rel = relative(process.cwd(), join(dir, 'sounds'));
+    const sources = await folderSources(rel);
+    const rows = new Map(attributed().map((row) => [basename(row.file), row]));
+    expect(sources).toHaveLength(rows.size);
+    for (const source of sources) {
+      const row = rows.get(basename(source.path));
+      expect(row, source.path).toBeDefined();
+      expect(source.credit).toMatchObject({
+        title: row!.title,
+        author: row!.author,
+        license: row!.license,
+        licenseUrl: row!.license_url,
+        sourceUrl: row!.source_url,
+      });
+      // The sha1 is computed from the file, since the row has none.
+      expect(source.credit.sha1).toBe(row!.sha1);
+    }
+  });
+});
