@@ -244,6 +244,14 @@ export interface RegisterOptions {
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
+ * Whether `name` can name a registered model: it becomes a folder name under the models folder
+ * (and a trainer's run folder), so no separators, no leading dot, and not the shipped default's.
+ */
+export function isValidModelName(name: string): boolean {
+  return NAME_PATTERN.test(name) && name !== DEFAULT_MODEL_NAME;
+}
+
+/**
  * Installs a package folder into the user's models folder under a name, after validating its
  * config.json, so that `--model NAME` finds it. Returns the registered package.
  */
@@ -255,7 +263,7 @@ export async function registerModel(
   const source = resolve(packageDir);
   const { config } = await readModelConfig(source);
   const name = options.name ?? config.name;
-  if (!NAME_PATTERN.test(name) || name === DEFAULT_MODEL_NAME) {
+  if (!isValidModelName(name)) {
     throw new CommonsynthError(
       'MODEL_NAME',
       `cannot register a model as "${name}": use letters, digits, ".", "_" or "-", and not "${DEFAULT_MODEL_NAME}"`,

@@ -7,8 +7,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { CommonsynthError } from '../errors.js';
-import { commonsynthHome, packageRoot, type ResolvedModel, registerModel } from './registry.js';
+import { CommonsynthError, UsageError } from '../errors.js';
+import {
+  commonsynthHome,
+  DEFAULT_MODEL_NAME,
+  isValidModelName,
+  packageRoot,
+  type ResolvedModel,
+  registerModel,
+} from './registry.js';
 
 /** No Python with PyTorch was found; the message says how to install one. */
 export class TrainerUnavailableError extends CommonsynthError {
@@ -259,6 +266,14 @@ function hardwareDescription(): string {
  * exports it as a model package and registers it under `name` in the user's models folder.
  */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  // The name makes the run folder and the registered package's folder. Checked first: a bad one
+  // found at registration would throw away the whole training budget, and one like "../../x"
+  // would have put the run folder outside $COMMONSYNTH_HOME by then.
+  if (!isValidModelName(options.name)) {
+    throw new UsageError(
+      `cannot train a model named ${JSON.stringify(options.name)}: a model name is letters, digits, ".", "_" or "-" (not starting with "."), and not "${DEFAULT_MODEL_NAME}"`,
+    );
+  }
   if (!existsSync(join(trainerDir(), '__main__.py'))) {
     throw new TrainerUnavailableError(
       `the trainer's source (${trainerDir()}) is missing from this installation; reinstall commonsynth`,
