@@ -2,11 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CommonsynthError, describeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commandRegistrars } from './commands/index.js';
-
-/** Exit codes: 0 success, 1 some work failed, 2 usage error. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -8,7 +8,7 @@ import {
   themeNames,
 } from '../../dataset/themes.js';
 import { UsageError } from '../../errors.js';
-import { EXIT_FAILED } from '../program.js';
+import { EXIT_FAILED } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { parseCount, parsePositive } from './parse.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { encodeFiles, type FileJobResult } from '../../model/wavenet/jobs.js';
-import { EXIT_FAILED } from '../program.js';
+import { encodeFiles } from '../../model/wavenet/jobs.js';
+import { EXIT_FAILED, formatFileJob } from '../output.js';
 import { createProgress } from '../progress.js';
 import { parsePositiveInteger } from './parse.js';
 
@@ -10,22 +10,6 @@ interface EncodeCliOptions {
   threads?: string;
   pad?: boolean;
   json?: boolean;
-}
-
-/** Plain-text summary of an encode or synth job. */
-export function formatFileJob(verb: string, result: FileJobResult): string {
-  const lines = result.outputs.map(
-    (o) => `${o.output}  (${o.frames} frames, ${o.seconds.toFixed(2)} s)`,
-  );
-  // Our typed errors already start with the file's name; others get it put in front.
-  for (const f of result.failures) {
-    lines.push(`failed: ${f.error.startsWith(f.input) ? f.error : `${f.input}: ${f.error}`}`);
-  }
-  lines.push(
-    `${verb} ${result.outputs.length} file(s) with model ${result.model.name} (${result.model.family})` +
-      (result.failures.length > 0 ? `, ${result.failures.length} failed` : ''),
-  );
-  return lines.join('\n');
 }
 
 export function register(program: Command): void {

@@ -7,7 +7,7 @@ import {
   type GroupSummary,
   type ModelSplit,
 } from '../../eval/index.js';
-import { EXIT_FAILED } from '../program.js';
+import { EXIT_FAILED } from '../output.js';
 import { createProgress } from '../progress.js';
 import { parseNonNegative } from './parse.js';
 

@@ -16,8 +16,8 @@ import {
   NSYNTH_MODEL_NAME,
 } from '../../model/tf/fetch.js';
 import { type ImportTfCheckpointResult, importTfCheckpoint } from '../../model/tf/import.js';
+import { formatBytes } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { formatBytes } from './models.js';
 import { parsePositiveInteger } from './parse.js';
 
 const MIB = 1024 * 1024;

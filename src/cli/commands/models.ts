@@ -1,17 +1,6 @@
 import type { Command } from 'commander';
 import { type InstalledModel, listModels, userModelsDir } from '../../model/registry.js';
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
+import { formatBytes } from '../output.js';
 
 /** The JSON shape of one row of `commonsynth models --json`. */
 export interface ModelListing {

@@ -8,7 +8,7 @@ import {
 } from '../../audio/prep.js';
 import { RESAMPLE_QUALITIES, type ResampleQuality } from '../../audio/resample.js';
 import { UsageError } from '../../errors.js';
-import { EXIT_FAILED } from '../program.js';
+import { EXIT_FAILED } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { parseChoice } from './parse.js';
 

@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import { commonsynthHome } from '../../model/registry.js';
 import { type RunEvent, type RunReport, runPipeline } from '../../pipeline/run.js';
 import type { RunSource } from '../../pipeline/sources.js';
-import { EXIT_FAILED } from '../program.js';
+import { EXIT_FAILED } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { parseCount, parsePositive } from './parse.js';
 

@@ -3,9 +3,8 @@ import { UsageError } from '../../errors.js';
 import type { Precision } from '../../model/wavenet/decoder-graph.js';
 import { synthFiles } from '../../model/wavenet/jobs.js';
 import { loadSynthInput } from '../../pipeline/synth-inputs.js';
-import { EXIT_FAILED } from '../program.js';
+import { EXIT_FAILED, formatFileJob } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { formatFileJob } from './encode.js';
 import { parseNonNegative, parsePositiveInteger } from './parse.js';
 
 interface SynthCliOptions {
