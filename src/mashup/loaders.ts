@@ -3,6 +3,7 @@
  * the caller hands in the I/O (audio stage) and the encoder (model stage), and this module only
  * decides which to call for which source, and applies loudness matching before encoding.
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Embedding } from '../types.js';
 import { RecipeError } from './errors.js';
@@ -77,7 +78,16 @@ export function recipeSourceLoader(io: SourceLoaderIO): SourceEmbeddingLoader {
         { field: `sources[${index}]`, file: name },
       );
     }
-    const samples = await io.loadAudio(where(source.path), recipe.timing.sampleRate);
+    const path = where(source.path);
+    // A recipe outlives its sources' folder (moved, renamed, or written relative to another
+    // working directory): the embedding store still holds the source's encoding under its sha1.
+    // Rendering checks it against the recipe's embeddingSha1, so a stored encoding that is not
+    // the one the recipe used (another loudness target, another model) is refused, not mixed in.
+    if (!existsSync(path) && source.sha1 !== undefined && io.findEmbedding) {
+      const found = await io.findEmbedding(source.sha1, recipe.model);
+      if (found) return found;
+    }
+    const samples = await io.loadAudio(path, recipe.timing.sampleRate);
     return encodeSourceAudio(samples, recipe, io.encode);
   };
 }
