@@ -193,7 +193,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   // 1. Sources.
   const sources = await timed('sources', async () =>
     options.source.kind === 'folder'
-      ? folderSources(options.source.dir)
+      ? folderSources(options.source.dir, { exclude: outDir })
       : commonsSources(options.source),
   );
   if (sources.length === 0) {

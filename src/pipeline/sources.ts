@@ -64,10 +64,20 @@ const RUN_AUDIO_EXTENSIONS = AUDIO_EXTENSIONS.filter(
  * own folder) see the same file whatever the working directory. A relative `dir` used to yield
  * cwd-relative paths that the manifest matching resolved against `dir` a second time, so rows
  * without a sha1 never matched and every file was credited "unknown: local file".
+ * `exclude`: a folder not to enter (the run's `--out`).
  */
-export async function folderSources(dir: string): Promise<RunSourceFile[]> {
+export async function folderSources(
+  dir: string,
+  options: { exclude?: string } = {},
+): Promise<RunSourceFile[]> {
   const root = resolve(dir);
-  const files = await findAudioFiles(root, { extensions: RUN_AUDIO_EXTENSIONS, links: false });
+  const files = await findAudioFiles(root, {
+    extensions: RUN_AUDIO_EXTENSIONS,
+    links: false,
+    // The run's own output folder, when it lies inside the source: otherwise a second run would
+    // take the first one's clips and track as sources.
+    skip: options.exclude === undefined ? undefined : resolve(options.exclude),
+  });
   const hashed = [];
   for (const path of files) hashed.push({ path, sha1: await sha1OfFile(path) });
   const credits = await readLocalManifestCredits(root, hashed);

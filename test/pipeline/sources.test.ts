@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runPipeline } from '../../src/pipeline/run.js';
 import { folderSources } from '../../src/pipeline/sources.js';
 import { corpusDir, corpusManifest } from '../helpers/shared.js';
 
@@ -50,5 +51,29 @@ describe('folderSources', () => {
       // The sha1 is computed from the file, since the row has none.
       expect(source.credit.sha1).toBe(row!.sha1);
     }
+  });
+});
+
+describe('run --out inside --source (issue 12 #7)', () => {
+  it('never takes its own outputs as sources, on the first run or the next', async () => {
+    const source = join(dir, 'sounds');
+    const outDir = join(source, 'out');
+    const run = () =>
+      runPipeline({
+        source: { kind: 'folder', dir: source },
+        outDir,
+        pairs: 1,
+        lengthSeconds: 3,
+        seed: 2,
+        storeDir: join(dir, 'store'),
+      });
+    const first = await run();
+    const second = await run();
+    expect(second.counts.sources).toBe(first.counts.sources);
+    expect(second.counts.sources).toBe(attributed().length);
+    // The second run is the same job: every clip reused, no output taken in.
+    expect(second.counts.clipsReused).toBe(1);
+    const listed = await folderSources(source, { exclude: outDir });
+    expect(listed.filter((s) => s.path.startsWith(outDir))).toEqual([]);
   });
 });
