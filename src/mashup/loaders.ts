@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Embedding } from '../types.js';
 import { RecipeError } from './errors.js';
 import { matchSourceLoudness } from './loudness.js';
-import type { SourceEmbeddingLoader } from './recipe.js';
+import { embeddingSha1, type SourceEmbeddingLoader } from './recipe.js';
 import type { Recipe, RecipeSource } from './recipe-types.js';
 
 /** Turns mono audio (at the recipe's sample rate) into embeddings: the model stage's encoder. */
@@ -79,13 +79,25 @@ export function recipeSourceLoader(io: SourceLoaderIO): SourceEmbeddingLoader {
       );
     }
     const path = where(source.path);
-    // A recipe outlives its sources' folder (moved, renamed, or written relative to another
-    // working directory): the embedding store still holds the source's encoding under its sha1.
-    // Rendering checks it against the recipe's embeddingSha1, so a stored encoding that is not
-    // the one the recipe used (another loudness target, another model) is refused, not mixed in.
-    if (!existsSync(path) && source.sha1 !== undefined && io.findEmbedding) {
+    // The embedding store holds the source's encoding under its sha1 (where `run` put it). It is
+    // taken when it provably is the embedding the recipe was made from (its embeddingSha1; without
+    // one, only if no loudness matching changed the audio first): that reproduces the recipe even
+    // when the file has moved (a recipe outlives its sources' folder) or when this model's encoder
+    // would crop a tail that the run's padded. Anything else falls through to the file.
+    if (source.sha1 !== undefined && io.findEmbedding) {
       const found = await io.findEmbedding(source.sha1, recipe.model);
-      if (found) return found;
+      const exact =
+        found !== undefined &&
+        (source.embeddingSha1 === undefined
+          ? recipe.loudness === null
+          : embeddingSha1(found) === source.embeddingSha1);
+      if (exact) return found;
+      if (found !== undefined && !existsSync(path)) {
+        throw new RecipeError(
+          `${path} is gone and the embedding store's entry for sha1 ${source.sha1} is not the embedding this recipe was made from (another model or loudness target)`,
+          { field: `sources[${index}]`, file: name },
+        );
+      }
     }
     const samples = await io.loadAudio(path, recipe.timing.sampleRate);
     return encodeSourceAudio(samples, recipe, io.encode);
