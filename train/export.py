@@ -36,21 +36,27 @@ def _credit(c) -> dict:
 
 
 def export_onnx(model, out_dir: str, opset: int = 17) -> dict:
-    from .models.parallel_ae import ExportDecoder, ExportEncoder
+    from .models.parallel_ae import ExportDecoder, ExportEncoder, ExportNoiseDecoder
 
     model = model.float().cpu().eval()
-    enc, dec = ExportEncoder(model).eval(), ExportDecoder(model).eval()
+    noisy = model.takes_noise
+    enc = ExportEncoder(model).eval()
+    dec = (ExportNoiseDecoder(model) if noisy else ExportDecoder(model)).eval()
     audio = torch.randn(1, 512 * 32) * 0.1
     with torch.no_grad():
         lat = enc(audio)
+    dec_args = (lat, torch.randn(1, lat.shape[1] * 512)) if noisy else (lat,)
+    dec_inputs = ["latents", "noise"] if noisy else ["latents"]
+    dec_axes = {"latents": {0: "batch", 1: "frames"}, "audio": {0: "batch", 1: "samples"}}
+    if noisy:
+        dec_axes["noise"] = {0: "batch", 1: "samples"}
     paths = {"encoder": os.path.join(out_dir, "encoder.onnx"), "decoder": os.path.join(out_dir, "decoder.onnx")}
     with torch.no_grad():
         torch.onnx.export(enc, (audio,), paths["encoder"] + ".tmp", input_names=["audio"], output_names=["latents"],
                           dynamic_axes={"audio": {0: "batch", 1: "samples"}, "latents": {0: "batch", 1: "frames"}},
                           opset_version=opset, do_constant_folding=True)
-        torch.onnx.export(dec, (lat,), paths["decoder"] + ".tmp", input_names=["latents"], output_names=["audio"],
-                          dynamic_axes={"latents": {0: "batch", 1: "frames"}, "audio": {0: "batch", 1: "samples"}},
-                          opset_version=opset, do_constant_folding=True)
+        torch.onnx.export(dec, dec_args, paths["decoder"] + ".tmp", input_names=dec_inputs, output_names=["audio"],
+                          dynamic_axes=dec_axes, opset_version=opset, do_constant_folding=True)
     for p in paths.values():
         os.replace(p + ".tmp", p)
     return {k: os.path.basename(v) for k, v in paths.items()}
@@ -69,8 +75,13 @@ def export_run(a) -> dict:
     if family == "parallel-ae":
         files = export_onnx(model, tmp, a.opset)
         emb = hp["latent_dims"]
-        model_credit = ("commonsynth parallel-ae (log-STFT encoder, learned upsampler with filtered-noise branch, "
-                        "multi-resolution STFT loss), trained with commonsynth's train/ by the commonsynth authors")
+        if model.takes_noise:
+            model_credit = ("commonsynth parallel-ae (log-STFT encoder, harmonic-plus-noise source-filter decoder "
+                            "after DDSP, f0 taught by YIN, multi-resolution STFT and log-mel loss), trained with "
+                            "commonsynth's train/ by the commonsynth authors")
+        else:
+            model_credit = ("commonsynth parallel-ae (log-STFT encoder, learned upsampler with filtered-noise branch, "
+                            "multi-resolution STFT loss), trained with commonsynth's train/ by the commonsynth authors")
     else:
         from .models.wavenet_ae import save_safetensors
 

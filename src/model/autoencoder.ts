@@ -33,12 +33,15 @@ export interface AutoencoderInfo {
   hop: number;
   /** Numbers per embedding frame. */
   dims: number;
-  /** True when decoding draws random samples (wavenet-ae), so `seed` and `temperature` matter. */
+  /**
+   * True when decoding draws random numbers, so `seed` matters: wavenet-ae (which also takes
+   * `temperature`) and parallel-ae decoders with a noise input (0.3.0's harmonic-plus-noise).
+   */
   stochastic: boolean;
 }
 
 export interface DecodeOptions {
-  /** Seed of the sampler (wavenet-ae, default 0); the same seed gives the same audio. */
+  /** Seed of the sampler or the decoder's noise (default 0); the same seed gives the same audio. */
   seed?: number;
   /** Sampling temperature (wavenet-ae, default 1); 0 takes the most likely sample (argmax). */
   temperature?: number;
@@ -50,7 +53,7 @@ export interface DecodeOptions {
   checkpoint?: string | CheckpointOptions;
   /** Stops decoding (wavenet-ae saves its checkpoint first). */
   signal?: AbortSignal;
-  /** wavenet-ae: one distinct name per input keying its random draws (see ChunkingOptions). */
+  /** One distinct name per input keying its random draws (default: its index). */
   streamNames?: readonly string[];
 }
 
@@ -94,7 +97,10 @@ function openParallel(runtime: ParallelAutoencoder, info: AutoencoderInfo): Auto
     async decode(embeddings, options = {}) {
       const total = embeddings.reduce((n, e) => n + e.frames * info.hop, 0);
       options.onProgress?.(0, total);
-      const audio = await runtime.decode(embeddings);
+      const audio = await runtime.decode(embeddings, {
+        seed: options.seed,
+        streamNames: options.streamNames,
+      });
       options.onProgress?.(total, total);
       return audio;
     },
@@ -183,7 +189,8 @@ export async function openAutoencoder(
     stochastic: pkg.family === 'wavenet-ae',
   };
   if (pkg.family === 'parallel-ae') {
-    return openParallel(await ParallelAutoencoder.open(pkg, { threads: options.threads }), info);
+    const runtime = await ParallelAutoencoder.open(pkg, { threads: options.threads });
+    return openParallel(runtime, { ...info, stochastic: runtime.takesNoise });
   }
   return openWaveNet(pkg, info, options);
 }

@@ -25,6 +25,8 @@ export interface TinyParallelOptions {
   /** Audio [batch, 1, samples] and latents [batch, dims, frames], as e.g. RAVE exports them. */
   channelsFirst?: boolean;
   name?: string;
+  /** A decoder with a second input `noise` [batch, samples], added to its output × noiseGain. */
+  noiseGain?: number;
 }
 
 function lcg(seed: number): () => number {
@@ -67,7 +69,11 @@ function encoderGraph(w: TinyParallelWeights, channelsFirst: boolean): Uint8Arra
   return g.toBytes();
 }
 
-function decoderGraph(w: TinyParallelWeights, channelsFirst: boolean): Uint8Array {
+function decoderGraph(
+  w: TinyParallelWeights,
+  channelsFirst: boolean,
+  noiseGain: number | undefined,
+): Uint8Array {
   const g = new GraphBuilder('tiny_decoder');
   let latents = g.input(
     'latents',
@@ -76,9 +82,15 @@ function decoderGraph(w: TinyParallelWeights, channelsFirst: boolean): Uint8Arra
   );
   if (channelsFirst) latents = g.node('Transpose', [latents], { perm: [0, 2, 1] });
   const frames = g.node('Tanh', [g.node('MatMul', [latents, g.float(w.decoder, [w.dims, w.hop])])]);
+  const flat = g.node('Reshape', [frames, g.int64([0, -1])]);
+  let audio = flat;
+  if (noiseGain !== undefined) {
+    const noise = g.input('noise', 'float32', ['batch', 'samples']);
+    audio = g.node('Add', [flat, g.node('Mul', [noise, g.float(Float32Array.of(noiseGain), [])])]);
+  }
   g.node(
     'Reshape',
-    [frames, g.int64(channelsFirst ? [0, 1, -1] : [0, -1])],
+    [audio, g.int64(channelsFirst ? [0, 1, -1] : [0, -1])],
     {},
     { output: 'audio' },
   );
@@ -95,7 +107,7 @@ export async function writeTinyParallelPackage(
   const channelsFirst = options.channelsFirst ?? false;
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'encoder.onnx'), encoderGraph(w, channelsFirst));
-  await writeFile(join(dir, 'decoder.onnx'), decoderGraph(w, channelsFirst));
+  await writeFile(join(dir, 'decoder.onnx'), decoderGraph(w, channelsFirst, options.noiseGain));
   const config = {
     format: 'commonsynth-model',
     formatVersion: 1,

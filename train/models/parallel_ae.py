@@ -44,6 +44,18 @@ class ParallelAEConfig:
     noise_fft: int = 256
     noise_table_frames: int = 2048
     kl_weight: float = 1e-3
+    # "upsampler" (0.1/0.2: transposed convolutions; a constant latent gives a waveform that repeats every
+    # frame) or "hpn": harmonic-plus-noise source-filter decoder (0.3), fed fresh seeded noise.
+    decoder: str = "upsampler"
+    ctrl_hop: int = 64
+    ctrl_width: int = 128
+    ctrl_dilations: list = field(default_factory=lambda: [1, 3, 9, 1])
+    harmonics: int = 48
+    f0_min: float = 40.0
+    f0_max: float = 1200.0
+    filter_fft: int = 256
+    f0_weight: float = 1.0
+    voicing_weight: float = 0.1
 
     @staticmethod
     def from_dict(d: dict) -> "ParallelAEConfig":
@@ -62,6 +74,9 @@ PRESETS = {
     "no-noise": {"noise_branch": False},
     "lrelu-no-noise": {"activation": "lrelu", "noise_branch": False},
     "wide": {"dec_width": 384, "up_widths": [192, 96, 48]},
+    "hpn": {"decoder": "hpn", "activation": "lrelu"},
+    "hpn-tiny": {"decoder": "hpn", "activation": "lrelu", "enc_width": 32, "enc_latent_width": 32,
+                 "dec_width": 32, "ctrl_width": 16, "ctrl_dilations": [1], "harmonics": 8},
 }
 
 
@@ -214,6 +229,92 @@ class Decoder(nn.Module):
         return y
 
 
+class HPNDecoder(nn.Module):
+    """Harmonic-plus-noise source-filter decoder. Latents → (frame-rate conv stack) → linearly interpolated
+    to the control rate (hop/ctrl_hop per frame, so conditioning changes smoothly within a frame) → a
+    dilated conv stack → f0, voicing and two time-varying filters (filter_fft/2+1 real gains per control
+    frame). Sources at the sample rate: a bank of harmonics of the predicted f0 with a continuous phase
+    (cumulative sum in float64), and the caller's white Gaussian noise (fresh, seeded). Each source is
+    filtered by multiplying its STFT (Hann, hop ctrl_hop) by its gains, and both are overlap-added by
+    one inverse STFT. Nothing in it is periodic at the latent frame rate, and pitch comes from f0."""
+
+    def __init__(self, c: ParallelAEConfig):
+        super().__init__()
+        self.c = c
+        assert c.hop % c.ctrl_hop == 0, "ctrl_hop must divide the hop"
+        assert c.filter_fft == 4 * c.ctrl_hop, "filter_fft must be 4 x ctrl_hop (75 % overlap)"
+        layers: list[nn.Module] = [nn.Conv1d(c.latent_dims, c.dec_width, 3, padding=1)]
+        layers += [ResUnit(c.dec_width, d, "lrelu") for d in (1, 3)]
+        self.pre = nn.Sequential(*layers)
+        ctrl: list[nn.Module] = [nn.Conv1d(c.dec_width, c.ctrl_width, 3, padding=1)]
+        ctrl += [ResUnit(c.ctrl_width, d, "lrelu") for d in c.ctrl_dilations]
+        ctrl += [nn.LeakyReLU(0.1)]
+        self.ctrl = nn.Sequential(*ctrl)
+        self.bins = c.filter_fft // 2 + 1
+        self.head = nn.Conv1d(c.ctrl_width, 2 + 2 * self.bins, 1)
+        with torch.no_grad():
+            self.head.weight.mul_(0.1)
+            self.head.bias.zero_()
+            self.head.bias[2 : 2 + self.bins] = -2.0  # harmonic gains start small
+            self.head.bias[2 + self.bins :] = -5.0  # noise gains start very small
+        self.register_buffer("dft", dft_basis(c.filter_fft)[:, None, :], persistent=False)
+        self.register_buffer("idft", dft_basis(c.filter_fft, inverse=True)[:, None, :], persistent=False)
+        self.register_buffer("harmonic_numbers", torch.arange(1, c.harmonics + 1, dtype=torch.float32)[None, :, None],
+                             persistent=False)
+
+    def controls(self, z: torch.Tensor):
+        """[B, 16, F] → f0 Hz, voicing logit [B, 1, N] and gains [B, bins, N], N = F * hop/ctrl_hop."""
+        c = self.c
+        h = self.pre(z)
+        h = F.interpolate(h, scale_factor=c.hop // c.ctrl_hop, mode="linear", align_corners=False)
+        out = self.head(self.ctrl(h))
+        lo, hi = math.log(c.f0_min), math.log(c.f0_max)
+        f0 = torch.exp(lo + torch.sigmoid(out[:, 0:1]) * (hi - lo))
+        voicing = out[:, 1:2]
+        harm_gain = torch.exp(torch.clamp(out[:, 2 : 2 + self.bins], -20.0, 4.0))
+        noise_gain = torch.exp(torch.clamp(out[:, 2 + self.bins :], -20.0, 4.0))
+        return f0, voicing, harm_gain, noise_gain
+
+    def harmonic_source(self, f0: torch.Tensor, voiced: torch.Tensor) -> torch.Tensor:
+        """f0, voicing probability [B, 1, N] at the control rate → [B, 1, N*ctrl_hop] harmonic source."""
+        c = self.c
+        sr = 16000.0
+        f0s = F.interpolate(f0, scale_factor=c.ctrl_hop, mode="linear", align_corners=False)
+        vs = F.interpolate(voiced, scale_factor=c.ctrl_hop, mode="linear", align_corners=False)
+        # Phase in cycles, accumulated in float64 so it stays exact over minutes of audio.
+        cycles = torch.cumsum(f0s.double() / sr, dim=-1)
+        phase = (2 * math.pi) * (cycles - torch.floor(cycles)).float()
+        k = self.harmonic_numbers
+        # Harmonics fade out over the 200 Hz below Nyquist instead of switching off (no clicks as f0 moves).
+        alias = torch.clamp((0.5 * sr - 100.0 - k * f0s) / 200.0, 0.0, 1.0)
+        harm = torch.sum(torch.sin(k * phase) * alias, dim=1, keepdim=True)
+        return harm * vs * (1.0 / math.sqrt(c.harmonics))
+
+    def stft(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, 1, T] → [B, 2*bins, T/ctrl_hop] (frame j centred on ctrl_hop*j + ctrl_hop/2)."""
+        pad = (self.c.filter_fft - self.c.ctrl_hop) // 2
+        return F.conv1d(F.pad(x, (pad, pad)), self.dft, stride=self.c.ctrl_hop)
+
+    def forward(self, z: torch.Tensor, noise: torch.Tensor, f0_override: torch.Tensor | None = None):
+        """z [B, 16, F], noise [B, F*hop] (white, unit variance) → audio [B, F*hop]."""
+        y, _ = self.forward_with_controls(z, noise)
+        return y
+
+    def forward_with_controls(self, z: torch.Tensor, noise: torch.Tensor):
+        c = self.c
+        f0, voicing, harm_gain, noise_gain = self.controls(z)
+        n = f0.shape[-1]
+        # The oscillator follows f0 without passing gradients back into it: f0 is taught by its own
+        # target (YIN), which is stable, where a spectral loss's gradient through a phase is not.
+        harm = self.harmonic_source(f0.detach(), torch.sigmoid(voicing))
+        sh = self.stft(harm)
+        sn = self.stft(noise[:, None, : n * c.ctrl_hop])
+        spec = sh * torch.cat([harm_gain, harm_gain], 1) + sn * torch.cat([noise_gain, noise_gain], 1)
+        y = F.conv_transpose1d(spec, self.idft, stride=c.ctrl_hop)
+        start = (c.filter_fft - c.ctrl_hop) // 2
+        return y[:, 0, start : start + n * c.ctrl_hop], (f0, voicing)
+
+
 class ParallelAE(nn.Module):
     family = "parallel-ae"
 
@@ -221,12 +322,25 @@ class ParallelAE(nn.Module):
         super().__init__()
         self.c = c
         self.encoder = Encoder(c)
-        self.decoder = Decoder(c)
+        self.decoder = HPNDecoder(c) if c.decoder == "hpn" else Decoder(c)
+
+    @property
+    def takes_noise(self) -> bool:
+        return self.c.decoder == "hpn"
+
+    def decode(self, z: torch.Tensor, noise: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor:
+        """[B, 16, F] → [B, F*hop]; the hpn decoder draws its noise from `seed` unless given."""
+        if not self.takes_noise:
+            return self.decoder(z)
+        if noise is None:
+            g = torch.Generator().manual_seed(seed)
+            noise = torch.randn(z.shape[0], z.shape[-1] * self.c.hop, generator=g).to(z.device)
+        return self.decoder(z, noise)
 
     def forward(self, audio: torch.Tensor, sample: bool = True):
         mean, logvar = self.encoder(audio)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar) if sample else mean
-        y = self.decoder(z)
+        y = self.decoder(z, torch.randn_like(audio)) if self.takes_noise else self.decoder(z)
         kl = 0.5 * torch.mean(mean**2 + torch.exp(logvar) - 1.0 - logvar)
         return y, kl, mean
 
@@ -256,16 +370,52 @@ class ExportDecoder(nn.Module):
         return self.dec(latents.transpose(1, 2))
 
 
+class ExportNoiseDecoder(nn.Module):
+    """latents [B, F, 16], noise [B, F*512] (white, unit variance; the runtime draws it from a seed) →
+    audio [B, F*512]."""
+
+    def __init__(self, m: ParallelAE):
+        super().__init__()
+        self.dec = m.decoder
+
+    def forward(self, latents, noise):
+        return self.dec(latents.transpose(1, 2), noise)
+
+
 def _training_loss(self: ParallelAE, x: torch.Tensor, loss_fn) -> tuple[torch.Tensor, dict]:
+    if self.takes_noise:
+        return _hpn_training_loss(self, x, loss_fn)
     y, kl, _ = self(x)
     stft, parts = loss_fn(y, x)
     parts["kl"] = float(kl)
     return stft + self.c.kl_weight * kl, parts
 
 
-def _reconstruct(self: ParallelAE, audio: torch.Tensor) -> torch.Tensor:
+def _hpn_training_loss(self: ParallelAE, x: torch.Tensor, loss_fn) -> tuple[torch.Tensor, dict]:
+    """Spectral loss + KL + f0 taught by YIN on the crop (octaves, voiced frames) + voicing (BCE)."""
+    from ..pitch import yin
+
+    c = self.c
+    mean, logvar = self.encoder(x)
+    z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+    y, (f0, voicing) = self.decoder.forward_with_controls(z, torch.randn_like(x))
+    kl = 0.5 * torch.mean(mean**2 + torch.exp(logvar) - 1.0 - logvar)
+    spectral, parts = loss_fn(y, x)
+    with torch.no_grad():
+        f0_target, voiced = yin(x, c.ctrl_hop, fmin=c.f0_min, fmax=c.f0_max)
+    v = voiced.float()
+    octaves = torch.abs(torch.log2(f0[:, 0]) - torch.log2(torch.clamp(f0_target, min=1.0)))
+    f0_loss = torch.sum(octaves * v) / torch.clamp(v.sum(), min=1.0)
+    voicing_loss = F.binary_cross_entropy_with_logits(voicing[:, 0], v)
+    parts.update({"kl": float(kl), "f0Octaves": float(f0_loss), "voicing": float(voicing_loss),
+                  "voicedShare": float(v.mean())})
+    loss = spectral + c.kl_weight * kl + c.f0_weight * f0_loss + c.voicing_weight * voicing_loss
+    return loss, parts
+
+
+def _reconstruct(self: ParallelAE, audio: torch.Tensor, seed: int = 0) -> torch.Tensor:
     mean, _ = self.encoder(audio)
-    return self.decoder(mean)
+    return self.decode(mean, seed=seed)
 
 
 ParallelAE.training_loss = _training_loss
@@ -279,7 +429,17 @@ def _load_init(self: ParallelAE, path: str) -> dict:
     state = load(path)
     if state.get("family") != "parallel-ae":
         raise ValueError(f"{path}: not a parallel-ae checkpoint")
-    self.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()}
+    if state.get("hparams", {}).get("decoder", "upsampler") == self.c.decoder:
+        self.load_state_dict(weights)
+        return state
+    # Another decoder: keep the encoder and every decoder tensor of the same name and shape (the frame-rate
+    # stack), so a new decoder starts from the old model's latent space instead of from nothing.
+    own = self.state_dict()
+    kept = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
+    self.load_state_dict(kept, strict=False)
+    state = dict(state)
+    state["init_kept"] = sorted(kept)
     return state
 
 

@@ -1,7 +1,7 @@
 // ONNX parity and speed check for a parallel-ae package, run with onnxruntime-node:
 //   node train/scripts/check_onnx.mjs PACKAGE_DIR REFERENCE_DIR [threads]
 // REFERENCE_DIR comes from train/scripts/onnx_reference.py (PyTorch's outputs for the same input).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 
@@ -17,7 +17,17 @@ const enc = await ort.InferenceSession.create(join(pkg, 'encoder.onnx'), opts);
 const dec = await ort.InferenceSession.create(join(pkg, 'decoder.onnx'), opts);
 const audio = f32('audio.f32');
 const lat = (await enc.run({ audio: new ort.Tensor('float32', audio, shapes.audio) })).latents;
-const out = (await dec.run({ latents: new ort.Tensor('float32', f32('latents.f32'), shapes.latents) })).audio;
+// Decoders with a noise input (harmonic-plus-noise) get the reference's own noise.
+const noisy = dec.inputNames.includes('noise');
+const noiseFeed = (samples, noise) => (noisy ? { noise: new ort.Tensor('float32', noise, [1, samples]) } : {});
+const refLatents = f32('latents.f32');
+const refSamples = shapes.latents[1] * 512;
+const out = (
+  await dec.run({
+    latents: new ort.Tensor('float32', refLatents, shapes.latents),
+    ...noiseFeed(refSamples, existsSync(join(ref, 'noise.f32')) ? f32('noise.f32') : new Float32Array(refSamples)),
+  })
+).audio;
 function rel(a, b) {
   let maxDiff = 0;
   let maxRef = 0;
@@ -41,7 +51,7 @@ for (let i = 0; i < n; i++) long[i] = audio[i % audio.length];
 const t0 = performance.now();
 const l2 = (await enc.run({ audio: new ort.Tensor('float32', long, [1, n]) })).latents;
 const t1 = performance.now();
-await dec.run({ latents: l2 });
+await dec.run({ latents: l2, ...noiseFeed(n, new Float32Array(n).map(() => Math.random() - 0.5)) });
 const t2 = performance.now();
 result.threads = threads;
 result.encodeSeconds = (t1 - t0) / 1000;

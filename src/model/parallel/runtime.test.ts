@@ -9,7 +9,7 @@ import {
   writeTinyParallelPackage,
 } from '../../../test/helpers/parallel-ae.js';
 import { loadModelPackage, ModelPackageError, type ParallelPackage } from '../package/index.js';
-import { ParallelAutoencoder } from './runtime.js';
+import { ParallelAutoencoder, streamNoise } from './runtime.js';
 
 let work: string;
 beforeAll(async () => {
@@ -108,6 +108,48 @@ describe('parallel-ae runtime', () => {
         `chunks of ${chunkFrames}, context ${contextFrames}, cross-fade ${crossfadeFrames}`,
       ).toBeLessThan(1e-6);
     }
+  });
+
+  it('feeds a decoder with a noise input seeded noise: same seed same audio, windows see one noise', async () => {
+    const dir = join(work, 'noisy');
+    const gain = 0.05;
+    const weights = await writeTinyParallelPackage(dir, { hop: 64, dims: 4, seed: 3, noiseGain: gain });
+    const pkg = (await loadModelPackage(dir)) as ParallelPackage;
+    const whole = await ParallelAutoencoder.open(pkg, { threads: 1, chunkFrames: 0 });
+    expect(whole.takesNoise).toBe(true);
+    const [embedding] = await whole.encode([chirp(64 * 30)]);
+    const [a] = await whole.decode([embedding], { seed: 5, streamNames: ['clip'] });
+    const [again] = await whole.decode([embedding], { seed: 5, streamNames: ['clip'] });
+    const [otherSeed] = await whole.decode([embedding], { seed: 6, streamNames: ['clip'] });
+    expect(Buffer.from(again.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    expect(maxRelativeError(otherSeed, a)).toBeGreaterThan(1e-3);
+    // The output is exactly the frame decoder plus gain × the stream's noise, drawn independently here.
+    const clean = referenceDecode(weights, embedding.data, embedding.frames);
+    const noise = streamNoise(5, 'clip', embedding.frames * 64);
+    const expected = clean.map((v, i) => v + gain * noise[i]);
+    expect(maxRelativeError(a, expected)).toBeLessThan(1e-5);
+    // The noise is white, unit variance: mean ~0, variance ~1.
+    const mean = noise.reduce((s, v) => s + v, 0) / noise.length;
+    const variance = noise.reduce((s, v) => s + (v - mean) ** 2, 0) / noise.length;
+    expect(Math.abs(mean)).toBeLessThan(0.06);
+    expect(variance).toBeGreaterThan(0.9);
+    expect(variance).toBeLessThan(1.1);
+    // Streams in one batch draw by name, not by position: swapping the order swaps the outputs.
+    const [x, y] = await whole.decode([embedding, embedding], { seed: 5, streamNames: ['p', 'q'] });
+    const [y2, x2] = await whole.decode([embedding, embedding], { seed: 5, streamNames: ['q', 'p'] });
+    expect(Buffer.from(x2.buffer).equals(Buffer.from(x.buffer))).toBe(true);
+    expect(Buffer.from(y2.buffer).equals(Buffer.from(y.buffer))).toBe(true);
+    await whole.close();
+    // Windowed decoding slices one noise per stream, so it matches the whole decode.
+    const windowed = await ParallelAutoencoder.open(pkg, {
+      threads: 1,
+      chunkFrames: 7,
+      contextFrames: 2,
+      crossfadeFrames: 2,
+    });
+    const [chunked] = await windowed.decode([embedding], { seed: 5, streamNames: ['clip'] });
+    await windowed.close();
+    expect(maxRelativeError(chunked, a)).toBeLessThan(1e-6);
   });
 
   it('rejects embeddings of the wrong width with a clear error', async () => {

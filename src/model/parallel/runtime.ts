@@ -9,9 +9,14 @@
  * - decoder: one float32 input, latents in the same layout, one float32 output, audio
  *   [batch, samples] or [batch, 1, samples], samples = frames * hop.
  * The layout and rank are read from each graph's declared input/output shapes.
+ * - a decoder may take a second input named `noise`, float32 [batch, samples] of white Gaussian
+ *   noise (unit variance) that it filters into the sound (model 0.3.0's harmonic-plus-noise decoder).
+ *   The runtime draws it from the decode's seed and each stream's name, so the same seed gives the
+ *   same audio, bit for bit, and windows of a long stream see one continuous noise.
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
+import { createRng, deriveSeed } from '../../random.js';
 import type { Embedding } from '../../types.js';
 import { createSession, ort, type SessionOptions } from '../onnx/session.js';
 import { ModelPackageError, type ParallelPackage } from '../package/index.js';
@@ -29,6 +34,24 @@ export interface ParallelRuntimeOptions extends Pick<SessionOptions, 'spinning' 
   contextFrames?: number;
   /** Frames over which neighbouring windows are cross-faded (default 2; at most contextFrames). */
   crossfadeFrames?: number;
+}
+
+export interface ParallelDecodeOptions {
+  /** Seed of the decoder's noise input (default 0), for decoders that take one. */
+  seed?: number;
+  /** One distinct name per input, keying its noise (default "stream <index>"). */
+  streamNames?: readonly string[];
+}
+
+/** The name of the decoder input that takes white noise, when the graph has one. */
+export const NOISE_INPUT = 'noise';
+
+/** White Gaussian noise (unit variance) of one stream: the same seed and name give the same noise. */
+export function streamNoise(seed: number, name: string, samples: number): Float32Array {
+  const rng = createRng(deriveSeed(seed, `decoder noise: ${name}`));
+  const out = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) out[i] = rng.gaussian();
+  return out;
 }
 
 export const DEFAULT_CHUNK_FRAMES = 1024;
@@ -66,6 +89,9 @@ export class ParallelAutoencoder {
   private readonly chunkFrames: number;
   private readonly contextFrames: number;
   private readonly crossfadeFrames: number;
+  /** The decoder's latents input, and its noise input when it takes one. */
+  private readonly latentInput: string;
+  private readonly noiseInput: string | undefined;
 
   private constructor(
     readonly pkg: ParallelPackage,
@@ -94,7 +120,13 @@ export class ParallelAutoencoder {
     this.dims = pkg.config.embeddingDims;
     this.sampleRate = pkg.config.sampleRate;
     this.encoderAudioRank = declaredShape(encoder.inputMetadata[0]).length === 3 ? 3 : 2;
-    this.decoderLatentLayout = layoutOf(declaredShape(decoder.inputMetadata[0]), this.dims);
+    const latentIndex = decoder.inputNames.findIndex((name) => name !== NOISE_INPUT);
+    this.latentInput = decoder.inputNames[latentIndex];
+    this.noiseInput = decoder.inputNames.includes(NOISE_INPUT) ? NOISE_INPUT : undefined;
+    this.decoderLatentLayout = layoutOf(
+      declaredShape(decoder.inputMetadata[latentIndex]),
+      this.dims,
+    );
     this.encoderLatentLayout = layoutOf(declaredShape(encoder.outputMetadata[0]), this.dims);
   }
 
@@ -118,13 +150,20 @@ export class ParallelAutoencoder {
           { file: path, cause: error },
         );
       }
-      if (session.inputNames.length !== 1 || session.outputNames.length < 1) {
-        const names = `inputs [${session.inputNames}], outputs [${session.outputNames}]`;
+      const inputs = session.inputNames;
+      const inputsOk =
+        inputs.length === 1 ||
+        (role === 'decoder' && inputs.length === 2 && inputs.includes(NOISE_INPUT));
+      if (!inputsOk || session.outputNames.length < 1) {
+        const names = `inputs [${inputs}], outputs [${session.outputNames}]`;
         await session.release();
-        throw new ModelPackageError(
-          `${path}: the ${role} must have exactly one input and one output, it has ${names}`,
-          { file: path },
-        );
+        const expected =
+          role === 'decoder'
+            ? 'one input (latents), optionally a second named "noise", and one output'
+            : 'exactly one input and one output';
+        throw new ModelPackageError(`${path}: the ${role} must have ${expected}, it has ${names}`, {
+          file: path,
+        });
       }
       return session;
     };
@@ -208,7 +247,7 @@ export class ParallelAutoencoder {
           : [group.indices.length, samples];
       const result = await this.run(
         this.encoder,
-        new ort.Tensor('float32', batch, dims),
+        { [this.encoder.inputNames[0]]: new ort.Tensor('float32', batch, dims) },
         'encoder',
       );
       const latents = this.readLatents(result, group.indices.length, frames);
@@ -223,7 +262,25 @@ export class ParallelAutoencoder {
    * Audio of each embedding: `frames * hop` samples. Equal-length embeddings run as one batch;
    * sequences longer than `chunkFrames` are decoded in windows (see decodeLong).
    */
-  async decode(embeddings: readonly Embedding[]): Promise<Float32Array[]> {
+  /** True when the decoder filters a noise input, so the decode's seed matters. */
+  get takesNoise(): boolean {
+    return this.noiseInput !== undefined;
+  }
+
+  async decode(
+    embeddings: readonly Embedding[],
+    options: ParallelDecodeOptions = {},
+  ): Promise<Float32Array[]> {
+    const seed = options.seed ?? 0;
+    const names = options.streamNames;
+    if (
+      names !== undefined &&
+      (names.length !== embeddings.length || new Set(names).size !== names.length)
+    ) {
+      throw new UsageError(
+        `stream names must be ${embeddings.length} distinct names, one per input; got ${names.length}`,
+      );
+    }
     for (const e of embeddings) {
       if (e.dims !== this.dims || e.data.length !== e.frames * e.dims || e.frames < 1) {
         throw new ModelPackageError(
@@ -232,10 +289,16 @@ export class ParallelAutoencoder {
         );
       }
     }
+    const streams = embeddings.map((embedding, i) => ({
+      embedding,
+      noise: this.noiseInput
+        ? streamNoise(seed, names?.[i] ?? `stream ${i}`, embedding.frames * this.hop)
+        : undefined,
+    }));
     return this.longApartShortTogether(
-      embeddings,
-      (e) => e.frames,
-      (e) => this.decodeLong(e),
+      streams,
+      (s) => s.embedding.frames,
+      (s) => this.decodeLong(s),
       (short) => this.decodeBatch(short),
     );
   }
@@ -248,7 +311,8 @@ export class ParallelAutoencoder {
    * cross-fade: parts the two windows compute alike stay exact, parts that differ (a decoder's
    * position-dependent noise, say) blend without a click.
    */
-  private async decodeLong(e: Embedding): Promise<Float32Array> {
+  private async decodeLong(stream: DecodeStream): Promise<Float32Array> {
+    const e = stream.embedding;
     const hop = this.hop;
     const out = new Float32Array(e.frames * hop);
     const half = Math.floor((this.crossfadeFrames * hop) / 2);
@@ -257,7 +321,14 @@ export class ParallelAutoencoder {
       const from = Math.max(0, start - this.contextFrames);
       const to = Math.min(e.frames, end + this.contextFrames);
       const [audio] = await this.decodeBatch([
-        { frames: to - from, dims: e.dims, data: e.data.subarray(from * e.dims, to * e.dims) },
+        {
+          embedding: {
+            frames: to - from,
+            dims: e.dims,
+            data: e.data.subarray(from * e.dims, to * e.dims),
+          },
+          noise: stream.noise?.subarray(from * hop, to * hop),
+        },
       ]);
       // This window owns [start, end) plus half a cross-fade on each inner seam.
       const fadeIn = start > 0 ? half : 0;
@@ -274,7 +345,8 @@ export class ParallelAutoencoder {
     return out;
   }
 
-  private async decodeBatch(embeddings: readonly Embedding[]): Promise<Float32Array[]> {
+  private async decodeBatch(streams: readonly DecodeStream[]): Promise<Float32Array[]> {
+    const embeddings = streams.map((s) => s.embedding);
     const out: Float32Array[] = new Array(embeddings.length);
     for (const group of groupBy(embeddings.map((e) => e.frames))) {
       const frames = group.key;
@@ -291,12 +363,19 @@ export class ParallelAutoencoder {
         this.decoderLatentLayout === 'channels-first'
           ? [group.indices.length, this.dims, frames]
           : [group.indices.length, frames, this.dims];
-      const result = await this.run(
-        this.decoder,
-        new ort.Tensor('float32', batch, dims),
-        'decoder',
-      );
       const samples = frames * this.hop;
+      const feeds: Record<string, ort.Tensor> = {
+        [this.latentInput]: new ort.Tensor('float32', batch, dims),
+      };
+      if (this.noiseInput) {
+        const noise = new Float32Array(group.indices.length * samples);
+        group.indices.forEach((i, b) => {
+          const own = streams[i].noise;
+          if (own) noise.set(own, b * samples);
+        });
+        feeds[this.noiseInput] = new ort.Tensor('float32', noise, [group.indices.length, samples]);
+      }
+      const result = await this.run(this.decoder, feeds, 'decoder');
       const expected = group.indices.length * samples;
       if (result.data.length !== expected) {
         throw new ModelPackageError(
@@ -318,17 +397,20 @@ export class ParallelAutoencoder {
 
   private async run(
     session: ort.InferenceSession,
-    input: ort.Tensor,
+    feeds: Record<string, ort.Tensor>,
     role: string,
   ): Promise<{ data: Float32Array; dims: readonly number[] }> {
     const path = role === 'encoder' ? this.pkg.encoderPath : this.pkg.decoderPath;
     let output: ort.Tensor;
     try {
-      const results = await session.run({ [session.inputNames[0]]: input });
+      const results = await session.run(feeds);
       output = results[session.outputNames[0]] as ort.Tensor;
     } catch (error) {
+      const shapes = Object.values(feeds)
+        .map((t) => `[${t.dims}]`)
+        .join(', ');
       throw new ModelPackageError(
-        `${path}: the ${role} failed on input [${input.dims}] (${(error as Error).message})`,
+        `${path}: the ${role} failed on input ${shapes} (${(error as Error).message})`,
         { file: path, cause: error },
       );
     }
@@ -375,6 +457,12 @@ export class ParallelAutoencoder {
     }
     return out;
   }
+}
+
+/** One sequence to decode, with its share of the noise input when the decoder takes one. */
+interface DecodeStream {
+  embedding: Embedding;
+  noise: Float32Array | undefined;
 }
 
 /** Indices grouped by an integer key (equal lengths batch together), keys in first-seen order. */

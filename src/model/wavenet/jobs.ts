@@ -59,6 +59,8 @@ export interface FileJobResult {
 
 export interface JobDecodeOptions {
   seed?: number;
+  /** One distinct name per input keying its random draws (default: its index). */
+  streamNames?: readonly string[];
   temperature?: number;
   chunkSeconds?: number;
   checkpoint?: CheckpointOptions;
@@ -106,6 +108,7 @@ function waveNetJobModel(pkg: WaveNetPackage, info: JobModelInfo, choice: ModelC
       const temperature = options.temperature ?? 1;
       return (await generator).generate(embeddings, {
         seed: options.seed,
+        streamNames: options.streamNames,
         argmax: temperature === 0,
         temperature: temperature === 0 ? 1 : temperature,
         chunkSeconds: options.chunkSeconds,
@@ -145,6 +148,7 @@ export async function openModelForJob(choice: ModelChoice = {}): Promise<JobMode
     decode: (embeddings, options) =>
       autoencoder.decode(embeddings, {
         seed: options.seed,
+        streamNames: options.streamNames,
         temperature: options.temperature,
         chunkSeconds: options.chunkSeconds,
         checkpoint: options.checkpoint?.path,
