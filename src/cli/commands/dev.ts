@@ -7,7 +7,7 @@ import {
   startCommonsFixture,
 } from '../../commons/fixture/index.js';
 import { UsageError } from '../../errors.js';
-import { parseCount, parsePositive } from './parse.js';
+import { numberOption, parseCount, parsePositive } from './parse.js';
 
 function defaultCorpus(): string {
   const shared = process.env.COMMONSYNTH_SHARED;
@@ -27,7 +27,11 @@ export function register(program: Command): void {
       '--corpus <dir>',
       'corpus folder with manifest.csv (default: $COMMONSYNTH_SHARED/corpus or ../shared/corpus)',
     )
-    .option('--port <n>', 'port (default: any free one)', parseCount('--port'))
+    .option(
+      '--port <n>',
+      'port (default: any free one)',
+      numberOption('--port', { min: 0, max: 65535, integer: true }),
+    )
     .option('--per-theme <n>', 'corpus files per theme', parseCount('--per-theme'), 2)
     .option(
       '--throttle <bytes-per-second>',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { encodeFiles } from '../../model/wavenet/jobs.js';
 import { EXIT_FAILED, formatFileJob } from '../output.js';
 import { createProgress } from '../progress.js';
-import { parsePositiveInteger } from './parse.js';
+import { parseOptionalNumber, THREADS } from './parse.js';
 
 interface EncodeCliOptions {
   model?: string;
@@ -33,7 +33,7 @@ export function register(program: Command): void {
       const result = await encodeFiles(inputs, {
         outDir: options.out,
         model: options.model,
-        threads: parsePositiveInteger(options.threads, '--threads'),
+        threads: parseOptionalNumber(options.threads, '--threads', THREADS),
         tail: options.pad ? 'pad' : 'crop',
         onFile: (_done, _total, input) => progress.tick(1, input),
       });

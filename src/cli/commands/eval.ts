@@ -9,7 +9,7 @@ import {
 } from '../../eval/index.js';
 import { EXIT_FAILED } from '../output.js';
 import { createProgress } from '../progress.js';
-import { parseNonNegative } from './parse.js';
+import { POSITIVE, parseNonNegative, parseOptionalNumber, TEMPERATURE, THREADS } from './parse.js';
 
 interface EvalCliOptions {
   model?: string;
@@ -96,11 +96,11 @@ export function register(program: Command): void {
         split,
         model: options.model,
         manifest: options.manifest,
-        maxSeconds: parseNonNegative(options.maxSeconds, '--max-seconds'),
-        threads: parseNonNegative(options.threads, '--threads', true),
+        maxSeconds: parseOptionalNumber(options.maxSeconds, '--max-seconds', POSITIVE),
+        threads: parseOptionalNumber(options.threads, '--threads', THREADS),
         decode: {
           seed: parseNonNegative(options.seed, '--seed', true),
-          temperature: parseNonNegative(options.temperature, '--temperature'),
+          temperature: parseOptionalNumber(options.temperature, '--temperature', TEMPERATURE),
         },
         onFile: (_done, total, file) => {
           progress.setTotal(total);

@@ -12,7 +12,7 @@ import {
   mashupFiles,
   type SourceEncoder,
 } from '../../mashup/index.js';
-import { parseChoice, parseNumber, parseRange, parseSeed } from './parse.js';
+import { POSITIVE, parseChoice, parseNumber, parseRange, parseSeed } from './parse.js';
 
 interface MashupCliOptions {
   out: string;
@@ -32,9 +32,7 @@ interface MashupCliOptions {
 
 function parseStretch(value: string | undefined, sources: number): number | number[] | undefined {
   if (value === undefined) return undefined;
-  const factors = value
-    .split(',')
-    .map((v) => parseNumber(v, '--stretch', { min: Number.MIN_VALUE }));
+  const factors = value.split(',').map((v) => parseNumber(v, '--stretch', POSITIVE));
   if (factors.length === 1) return factors[0];
   if (factors.length !== sources) {
     throw new UsageError(`--stretch has ${factors.length} factors for ${sources} sources`);
@@ -92,7 +90,7 @@ export function register(program: Command): void {
         lengthSeconds:
           options.length === undefined
             ? undefined
-            : parseNumber(options.length, '--length', { min: Number.MIN_VALUE }),
+            : parseNumber(options.length, '--length', POSITIVE),
         shape: parseChoice<FadeShape>(options.fade, '--fade', FADE_SHAPES),
         mix: parseChoice<MixMode>(options.mix, '--mix', MIX_MODES),
         noise: parseNumber(options.noise, '--noise', { min: 0 }),

@@ -18,13 +18,9 @@ import {
 import { type ImportTfCheckpointResult, importTfCheckpoint } from '../../model/tf/import.js';
 import { formatBytes } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { parsePositiveInteger } from './parse.js';
+import { COUNT, parseOptionalNumber, parsePositiveInteger } from './parse.js';
 
 const MIB = 1024 * 1024;
-
-function nonNegativeInteger(value: string | undefined, option: string): number | undefined {
-  return value === '0' ? 0 : parsePositiveInteger(value, option);
-}
 
 /** The rows of `inspect-tf --json`: exactly the documented fields. */
 export function tensorListing(
@@ -210,6 +206,7 @@ function registerFetch(model: Command): void {
       if (options.url !== undefined && !/^https?:\/\//.test(options.url)) {
         throw new UsageError(`--url must be an http(s) URL, got ${options.url}`);
       }
+      const retries = parseOptionalNumber(options.retries, '--retries', COUNT);
       const outDir = options.dir ?? `${userModelsDir()}/${NSYNTH_MODEL_NAME}`;
       const downloading = mibProgress('download');
       const importing = mibProgress('import');
@@ -220,7 +217,7 @@ function registerFetch(model: Command): void {
           downloadDir: options.downloadDir,
           ema: options.ema,
           keepDownload: options.keepDownload,
-          retries: nonNegativeInteger(options.retries, '--retries'),
+          retries,
           onDownloadProgress: (done, total) => downloading.report(done, total),
           onImportProgress(done, total, tensor) {
             downloading.stop();

@@ -7,10 +7,9 @@ import {
   prepFiles,
 } from '../../audio/prep.js';
 import { RESAMPLE_QUALITIES, type ResampleQuality } from '../../audio/resample.js';
-import { UsageError } from '../../errors.js';
 import { EXIT_FAILED } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { parseChoice } from './parse.js';
+import { parseChoice, parseNumber } from './parse.js';
 
 interface PrepCliOptions {
   out: string;
@@ -33,9 +32,7 @@ export function register(program: Command): void {
     .option('--quality <quality>', `resampler: ${RESAMPLE_QUALITIES.join(', ')}`, 'polyphase')
     .option('--json', 'print one JSON summary object instead of text')
     .action(async (inputs: string[], options: PrepCliOptions) => {
-      const rate = Number(options.rate);
-      if (!/^\d+$/.test(options.rate))
-        throw new UsageError(`--rate must be a whole number of Hz, got "${options.rate}"`);
+      const rate = parseNumber(options.rate, '--rate', { integer: true, min: 1000, max: 384000 });
       const normalize = parseChoice<PrepNormalize>(options.normalize, '--normalize', [
         'peak',
         'none',

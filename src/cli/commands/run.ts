@@ -8,7 +8,14 @@ import { type RunEvent, type RunReport, runPipeline } from '../../pipeline/run.j
 import type { RunSource } from '../../pipeline/sources.js';
 import { EXIT_FAILED } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { parseCount, parsePositive } from './parse.js';
+import {
+  numberOption,
+  POSITIVE_INTEGER,
+  parseCount,
+  parsePositive,
+  TEMPERATURE,
+  THREADS,
+} from './parse.js';
 
 interface RunFlags {
   theme?: string;
@@ -99,7 +106,12 @@ export function register(program: Command): void {
     .option('--api <url>', 'MediaWiki Action API endpoint (default: Commons)')
     .option('--depth <n>', 'subcategory levels to walk', parseCount('--depth'))
     .option('--limit <n>', 'take at most this many Commons files', parseCount('--limit'))
-    .option('--pairs <n>', 'mashup clips, one per random pair of sounds', parseCount('--pairs'), 4)
+    .option(
+      '--pairs <n>',
+      'mashup clips, one per random pair of sounds',
+      numberOption('--pairs', POSITIVE_INTEGER),
+      4,
+    )
     .option('--length <seconds>', 'track length', parsePositive('--length'), 60)
     .option('--clip-length <seconds>', 'length of each clip', parsePositive('--clip-length'))
     .option(
@@ -109,8 +121,12 @@ export function register(program: Command): void {
       0,
     )
     .option('--model <name|dir>', 'model package (default: the shipped default model)')
-    .option('--temperature <t>', 'sampling temperature (WaveNet models)', Number)
-    .option('--threads <n>', 'ONNX Runtime threads', parseCount('--threads'))
+    .option(
+      '--temperature <t>',
+      'sampling temperature (WaveNet models)',
+      numberOption('--temperature', TEMPERATURE),
+    )
+    .option('--threads <n>', 'ONNX Runtime threads', numberOption('--threads', THREADS))
     .option(
       '--checkpoint-seconds <s>',
       'save synthesis state this often, for resuming after a kill (default 10)',

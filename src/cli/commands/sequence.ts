@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import type { WavSampleFormat } from '../../audio/index.js';
 import { FADE_SHAPES, type FadeShape } from '../../mashup/index.js';
 import { MASTER_MODES, type MasterMode, sequenceFiles } from '../../sequencer/index.js';
-import { parseChoice, parseNumber, parseRange, parseSeed } from './parse.js';
+import {
+  POSITIVE,
+  POSITIVE_INTEGER,
+  parseChoice,
+  parseNumber,
+  parseRange,
+  parseSeed,
+} from './parse.js';
 
 interface SequenceCliOptions {
   out: string;
@@ -51,23 +58,23 @@ export function register(program: Command): void {
         min: 0,
         max: 1,
       });
+      // Parsed even when unused (no gaps, no --bpm), so junk is never silently ignored.
+      const gapSeconds = parseRange(options.gap, '--gap');
+      const beatsPerBar = parseNumber(options.beatsPerBar, '--beats-per-bar', POSITIVE_INTEGER);
       const result = await sequenceFiles(clips, {
         out: options.out,
-        lengthSeconds: parseNumber(options.length, '--length', { min: Number.MIN_VALUE }),
+        lengthSeconds: parseNumber(options.length, '--length', POSITIVE),
         seed: parseSeed(options.seed),
-        sampleRate: parseNumber(options.sampleRate, '--sample-rate', { min: 1 }),
+        sampleRate: parseNumber(options.sampleRate, '--sample-rate', POSITIVE_INTEGER),
         overlapSeconds: parseRange(options.overlap, '--overlap'),
         crossfade: parseChoice<FadeShape>(options.crossfade, '--crossfade', FADE_SHAPES),
-        gaps:
-          gapProbability > 0
-            ? { probability: gapProbability, seconds: parseRange(options.gap, '--gap') }
-            : undefined,
+        gaps: gapProbability > 0 ? { probability: gapProbability, seconds: gapSeconds } : undefined,
         tempo:
           options.bpm === undefined
             ? undefined
             : {
-                bpm: parseNumber(options.bpm, '--bpm', { min: Number.MIN_VALUE }),
-                beatsPerBar: parseNumber(options.beatsPerBar, '--beats-per-bar', { min: 1 }),
+                bpm: parseNumber(options.bpm, '--bpm', POSITIVE),
+                beatsPerBar,
                 snap: parseChoice(options.snap, '--snap', ['beat', 'bar'] as const),
               },
         master: parseChoice<MasterMode>(options.master, '--master', MASTER_MODES),

@@ -5,7 +5,7 @@ import { synthFiles } from '../../model/wavenet/jobs.js';
 import { loadSynthInput } from '../../pipeline/synth-inputs.js';
 import { EXIT_FAILED, formatFileJob } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-import { parseNonNegative, parsePositiveInteger } from './parse.js';
+import { POSITIVE, parseNonNegative, parseOptionalNumber, TEMPERATURE, THREADS } from './parse.js';
 
 interface SynthCliOptions {
   model?: string;
@@ -52,8 +52,11 @@ export function register(program: Command): void {
     )
     .option('--json', 'print the result as JSON')
     .action(async (inputs: string[], options: SynthCliOptions) => {
-      const checkpointSeconds = parseNonNegative(options.checkpointSeconds, '--checkpoint-seconds');
-      if (checkpointSeconds === 0) throw new UsageError('--checkpoint-seconds must be positive');
+      const checkpointSeconds = parseOptionalNumber(
+        options.checkpointSeconds,
+        '--checkpoint-seconds',
+        POSITIVE,
+      );
       let progress: Progress | undefined;
       let base = 0;
       let shown = 0;
@@ -65,9 +68,9 @@ export function register(program: Command): void {
           outDir: options.out,
           model: options.model,
           loadInput: loadSynthInput,
-          threads: parsePositiveInteger(options.threads, '--threads'),
+          threads: parseOptionalNumber(options.threads, '--threads', THREADS),
           seed: parseNonNegative(options.seed, '--seed', true),
-          temperature: parseNonNegative(options.temperature, '--temperature'),
+          temperature: parseOptionalNumber(options.temperature, '--temperature', TEMPERATURE),
           chunkSeconds: parseNonNegative(options.chunkSeconds, '--chunk-seconds'),
           checkpointSeconds,
           precision: parsePrecision(options.precision),

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { type TrainerRecord, trainModel } from '../../model/trainer.js';
 import { createProgress } from '../progress.js';
-import { parseNonNegative } from './parse.js';
+import { parseNonNegative, parseOptionalNumber, THREADS } from './parse.js';
 
 interface TrainCliOptions {
   data?: string[];
@@ -110,7 +110,7 @@ export function register(program: Command): void {
         minutes,
         runDir: options.run,
         device: options.device,
-        threads: parseNonNegative(options.threads, '--threads', true),
+        threads: parseOptionalNumber(options.threads, '--threads', THREADS),
         seed: parseNonNegative(options.seed, '--seed', true),
         set: options.set,
         init: options.init,
