@@ -5,6 +5,19 @@
 export { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
 export { type DecodedAudio, decodeAudioBytes, decodeAudioFile } from './decode.js';
 export { detectFormat, type FormatInfo } from './detect.js';
+export {
+  AUDIO_FORMATS,
+  AudioEncodeError,
+  type AudioFormat,
+  type AudioMetadata,
+  audioExtension,
+  audioFormatOfPath,
+  defaultBitrateKbps,
+  type EncodeAudioOptions,
+  encodeAudioBytes,
+  parseAudioFormat,
+  writeAudioFile,
+} from './encode/index.js';
 export { CorruptAudioError, NpyFormatError, UnsupportedFormatError } from './errors.js';
 export {
   type LoudnessOptions,

@@ -1,7 +1,7 @@
 /**
  * `run`: the main job, end to end. Sources (a Commons theme/category, or a local folder) → prep →
- * encode (cached in the embedding store) → N random pairs → mashup recipes → synth (one batch) →
- * sequence → track.wav, clips, credits and run.json.
+ * encode (cached in the embedding store) → N random pairs → mashup recipes → synth (in bounded
+ * batches) → sequence → track.wav, clips, credits and run.json.
  *
  * Every stage's output is written atomically and reused when a re-run finds it valid, so a killed
  * run resumes: encodings come from the store, recipes are re-derived from the seed (cheap and
@@ -103,6 +103,23 @@ export interface RunReport {
   credits: string;
 }
 
+/**
+ * Clips decoded together. The decoder's working memory grows with the batch (~28 MB per 3 s clip
+ * for parallel-ae), so `run` decodes its clips this many at a time: its peak memory stays the same
+ * whatever `--pairs` is. Each clip draws its randomness by its own name, so the batching changes
+ * no sample.
+ */
+export const RUN_SYNTH_BATCH = 8;
+
+/**
+ * The most clips a track of `lengthSeconds` can hold: one per model frame (hop / sampleRate
+ * seconds, 32 ms for NSynth's 512 at 16 kHz). More clips than frames cannot each have a share of
+ * the track; asking for them is refused before any work.
+ */
+export function maxClipsFor(lengthSeconds: number, sampleRate: number, hop: number): number {
+  return Math.max(1, Math.floor((lengthSeconds * sampleRate) / hop));
+}
+
 /** Default clip length: the clips together (with ~1.5 s overlaps) cover the track once. */
 export function defaultClipSeconds(lengthSeconds: number, pairs: number): number {
   return Math.min(30, Math.max(3, lengthSeconds / pairs + 1.5));
@@ -177,7 +194,6 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   const emit = options.onEvent ?? (() => {});
   const outDir = options.outDir;
   const clipsDir = join(outDir, 'clips');
-  await mkdir(clipsDir, { recursive: true });
   const timings: Partial<Record<RunStage, number>> = {};
   const failures: RunFailure[] = [];
   const timed = async <T>(stage: RunStage, work: () => Promise<T>): Promise<T> => {
@@ -190,22 +206,34 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     }
   };
 
-  // 1. Sources.
-  const sources = await timed('sources', async () =>
-    options.source.kind === 'folder'
-      ? folderSources(options.source.dir, { exclude: outDir })
-      : commonsSources(options.source),
-  );
-  if (sources.length === 0) {
-    throw new UsageError(
-      options.source.kind === 'folder'
-        ? `no audio files found in ${options.source.dir}`
-        : 'the Commons crawl found no downloadable free audio',
-    );
-  }
-
+  // The model first: the track's capacity in clips depends on its frame, and a run that asks for
+  // more clips than that is refused before any source is scanned or curated.
   const model = await openAutoencoder(options.model, { threads: options.threads });
   try {
+    const capacity = maxClipsFor(lengthSeconds, model.info.sampleRate, model.info.hop);
+    if (pairsCount > capacity) {
+      throw new UsageError(
+        `--pairs ${pairsCount}: a ${lengthSeconds} s track holds at most ${capacity} clips ` +
+          `(one ${((1000 * model.info.hop) / model.info.sampleRate).toFixed(0)} ms model frame each); ` +
+          'ask for fewer --pairs or a longer --length',
+      );
+    }
+    await mkdir(clipsDir, { recursive: true });
+
+    // 1. Sources.
+    const sources = await timed('sources', async () =>
+      options.source.kind === 'folder'
+        ? folderSources(options.source.dir, { exclude: outDir })
+        : commonsSources(options.source),
+    );
+    if (sources.length === 0) {
+      throw new UsageError(
+        options.source.kind === 'folder'
+          ? `no audio files found in ${options.source.dir}`
+          : 'the Commons crawl found no downloadable free audio',
+      );
+    }
+
     const key = await modelKey(model.info.dir, model.info.name);
     const store = new EmbeddingStore(options.storeDir ?? join(commonsynthHome(), 'embeddings'));
 
@@ -301,23 +329,33 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
           todo.push(i);
         }
       }
-      if (todo.length > 0) {
+      // Bounded batches (RUN_SYNTH_BATCH), each clip written as soon as its batch is done: a
+      // killed run keeps every finished batch, and the interrupted one (the first still to do
+      // on the next run, with the same clips) resumes from the state file.
+      for (let from = 0; from < todo.length; from += RUN_SYNTH_BATCH) {
+        const batch = todo.slice(from, from + RUN_SYNTH_BATCH);
         const audio = await model.decode(
-          todo.map((i) => recipes[i].embedding),
+          batch.map((i) => recipes[i].embedding),
           {
             seed: deriveSeed(seed, 'synth'),
             // Each clip draws by its own name, so it sounds the same whatever else is in the batch.
-            streamNames: todo.map(clipName),
+            streamNames: batch.map(clipName),
             temperature: options.temperature,
             checkpoint: {
               path: join(outDir, '.synth-state'),
               everySeconds: options.checkpointSeconds ?? 10,
             },
             signal: options.signal,
-            onProgress: (done, total) => emit({ type: 'progress', stage: 'synth', done, total }),
+            onProgress: (done, total) =>
+              emit({
+                type: 'progress',
+                stage: 'synth',
+                done: from + (total > 0 ? (done / total) * batch.length : 0),
+                total: todo.length,
+              }),
           },
         );
-        for (const [j, i] of todo.entries()) {
+        for (const [j, i] of batch.entries()) {
           clipAudio[i] = audio[j];
           await writeWav(join(clipsDir, `${clipName(i)}.wav`), audio[j], model.info.sampleRate, {
             format: 'float32',
