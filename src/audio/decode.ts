@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import decode from 'audio-decode';
-import { CommonsynthError } from '../errors.js';
+import { CommonsynthError, fileSystemReason } from '../errors.js';
 import { type DecoderName, detectFormat, type ExpectedLength } from './detect.js';
 import { CorruptAudioError, UnsupportedFormatError } from './errors.js';
 import { validateDecoded } from './validate.js';
@@ -24,11 +24,14 @@ export async function decodeAudioFile(path: string): Promise<DecodedAudio> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CommonsynthError('READ_FAILED', `${path}: cannot read file: ${reason}`, {
-      file: path,
-      cause: error,
-    });
+    throw new CommonsynthError(
+      'READ_FAILED',
+      `${path}: cannot read file: ${fileSystemReason(error)}`,
+      {
+        file: path,
+        cause: error,
+      },
+    );
   }
   return decodeAudioBytes(bytes, path);
 }

@@ -25,6 +25,21 @@ export class UnsupportedFormatError extends CommonsynthError {
   }
 }
 
+/**
+ * A decoded file's sample rate cannot be converted to the one asked for (a ratio beyond 1:256,
+ * or rates whose common period is too long). The file's fault, not the caller's: a resample of
+ * a file says which file, and is not a usage error.
+ */
+export class ResampleError extends CommonsynthError {
+  constructor(file: string, fromRate: number, toRate: number, problem: string, cause?: unknown) {
+    super(
+      'UNSUPPORTED_RATE',
+      `${file}: cannot resample its ${fromRate} Hz to ${toRate} Hz: ${problem}`,
+      { file, cause },
+    );
+  }
+}
+
 /** A `.npy` file we cannot read: bad magic, bad header, or a dtype/order we do not handle. */
 export class NpyFormatError extends CommonsynthError {
   constructor(file: string, problem: string) {

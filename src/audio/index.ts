@@ -18,7 +18,12 @@ export {
   parseAudioFormat,
   writeAudioFile,
 } from './encode/index.js';
-export { CorruptAudioError, NpyFormatError, UnsupportedFormatError } from './errors.js';
+export {
+  CorruptAudioError,
+  NpyFormatError,
+  ResampleError,
+  UnsupportedFormatError,
+} from './errors.js';
 export {
   type LoudnessOptions,
   loudnessDb,

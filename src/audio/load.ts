@@ -1,5 +1,7 @@
+import { UsageError } from '../errors.js';
 import type { MonoAudio } from '../types.js';
 import { decodeAudioFile } from './decode.js';
+import { ResampleError } from './errors.js';
 import { toMono } from './mono.js';
 import { type ResampleQuality, resample } from './resample.js';
 
@@ -17,6 +19,31 @@ export async function loadMono(path: string, options: LoadMonoOptions = {}): Pro
   const mono = toMono(decoded.channels);
   return {
     sampleRate,
-    samples: resample(mono, decoded.sampleRate, sampleRate, { quality: options.quality }),
+    samples: resampleFile(path, mono, decoded.sampleRate, sampleRate, options.quality),
   };
+}
+
+/**
+ * `resample` for a file's samples: a rate pair it cannot convert is the file's problem (its
+ * rate is absurd for the target), so the error names the file, as a ResampleError.
+ */
+export function resampleFile(
+  file: string,
+  samples: Float32Array,
+  fromRate: number,
+  toRate: number,
+  quality?: ResampleQuality,
+): Float32Array {
+  try {
+    return resample(samples, fromRate, toRate, { quality });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new ResampleError(
+      file,
+      fromRate,
+      toRate,
+      error.message.replace(/^resample: /, ''),
+      error,
+    );
+  }
 }

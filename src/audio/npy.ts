@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { UsageError } from '../errors.js';
+import { CommonsynthError, fileSystemReason, UsageError } from '../errors.js';
 import type { Embedding } from '../types.js';
 import { writeFileAtomic } from './atomic.js';
 import { NpyFormatError } from './errors.js';
@@ -172,7 +172,21 @@ export async function writeNpy(
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {
-  return decodeNpy(await readFile(path), path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    // Named, in words: a bare "EISDIR: illegal operation on a directory" said neither.
+    throw new CommonsynthError(
+      'READ_FAILED',
+      `${path}: cannot read file: ${fileSystemReason(error)}`,
+      {
+        file: path,
+        cause: error,
+      },
+    );
+  }
+  return decodeNpy(bytes, path);
 }
 
 /**

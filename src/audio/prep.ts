@@ -5,12 +5,13 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { CommonsynthError, UsageError } from '../errors.js';
+import { CommonsynthError, FileAccessError, isFileSystemError, UsageError } from '../errors.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
 import { decodeAudioFile } from './decode.js';
 import { normalizePeak } from './level.js';
+import { resampleFile } from './load.js';
 import { toMono } from './mono.js';
-import { RESAMPLE_QUALITIES, type ResampleQuality, resample } from './resample.js';
+import { RESAMPLE_QUALITIES, type ResampleQuality } from './resample.js';
 import { encodeWav, findWavChunk } from './wav.js';
 
 /** Extensions `prep` picks up inside folders (files named explicitly are always tried). */
@@ -151,6 +152,10 @@ export async function prepFiles(
 ): Promise<PrepSummary> {
   const settings = checkOptions(options);
   const outDir = resolve(options.outDir);
+  const outInfo = await stat(outDir).catch(() => undefined);
+  if (outInfo !== undefined && !outInfo.isDirectory()) {
+    throw new UsageError(`prep: the output folder ${outDir} is a file, not a folder`);
+  }
   const jobs = await planJobs(inputs, outDir);
   // A killed run may have left temporary files next to its outputs.
   for (const folder of new Set(jobs.map((job) => dirname(job.output)))) {
@@ -296,9 +301,13 @@ async function prepOne(job: Job, settings: Settings, settingsKey: string): Promi
       };
     }
     const decoded = await decodeAudioFile(input);
-    let samples = resample(toMono(decoded.channels), decoded.sampleRate, settings.sampleRate, {
-      quality: settings.quality,
-    });
+    let samples = resampleFile(
+      input,
+      toMono(decoded.channels),
+      decoded.sampleRate,
+      settings.sampleRate,
+      settings.quality,
+    );
     if (settings.normalize === 'peak') samples = normalizePeak(samples, PEAK_TARGET_DB);
     const durationSeconds = samples.length / settings.sampleRate;
     const provenance: Provenance = {
@@ -328,8 +337,11 @@ async function prepOne(job: Job, settings: Settings, settingsKey: string): Promi
       formatIn: decoded.format,
     };
   } catch (error) {
-    const code = error instanceof CommonsynthError ? error.code : 'INTERNAL';
-    const message = error instanceof Error ? error.message : String(error);
+    // A failed file-system call (an output folder blocked by a file, a full disk) is reported
+    // in words with the path it failed on, not as Node's raw errno text coded INTERNAL.
+    const typed = isFileSystemError(error) ? new FileAccessError(output, undefined, error) : error;
+    const code = typed instanceof CommonsynthError ? typed.code : 'INTERNAL';
+    const message = typed instanceof Error ? typed.message : String(typed);
     return { input, output, status: 'failed', error: { code, message } };
   }
 }

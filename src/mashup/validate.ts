@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../audio/index.js';
+import { fileSystemReason } from '../errors.js';
 import { RecipeError } from './errors.js';
 import { FADE_SHAPES } from './fades.js';
 import { FIT_MODES, MIX_MODES } from './latent.js';
@@ -235,7 +236,7 @@ export async function loadRecipe(path: string): Promise<Recipe> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new RecipeError(`cannot read recipe: ${(cause as Error).message}`, { file: path, cause });
+    throw new RecipeError(`cannot read recipe: ${fileSystemReason(cause)}`, { file: path, cause });
   }
   let value: unknown;
   try {

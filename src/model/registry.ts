@@ -159,8 +159,15 @@ export async function resolveModel(
   if (looksLikePath(nameOrPath)) {
     const dir = resolve(nameOrPath);
     if (!(await isDirectory(dir))) {
+      // A file there is not "missing": say what it is, and what a package is.
+      const isFile = await stat(dir).then(
+        () => true,
+        () => false,
+      );
       throw new ModelNotFoundError(
-        `model package folder ${dir} does not exist`,
+        isFile
+          ? `model ${dir} is a file, not a model package folder (a folder with config.json and its weights)`
+          : `model package folder ${dir} does not exist`,
         await availableNames(env),
         dir,
       );
