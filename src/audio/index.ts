@@ -34,6 +34,29 @@ export {
   trimSilence,
 } from './level.js';
 export { type LoadMonoOptions, loadMono } from './load.js';
+export {
+  ABSOLUTE_GATE_LUFS,
+  type Biquad,
+  gainToLufs,
+  integratedLoudness,
+  kWeight,
+  kWeightingFilters,
+  type LoudnessReport,
+  LRA_RELATIVE_GATE_LU,
+  type LufsNormalizeOptions,
+  loudnessRange,
+  type MeterInput,
+  type MeterOptions,
+  measureLoudness,
+  momentaryLoudness,
+  normalizeLufs,
+  powerToLufs,
+  RELATIVE_GATE_LU,
+  shortTermLoudness,
+  TRUE_PEAK_OVERSAMPLING,
+  truePeakDbtp,
+  truePeakOf,
+} from './loudness.js';
 export { toMono } from './mono.js';
 export {
   decodeNpy,
