@@ -2,6 +2,7 @@
  * Mashups: cross-fades, interpolation curves, slerp, latent noise, time-stretch, loudness matching
  * and recipes. Embeddings in, embeddings out; file I/O and encoding are injected by the caller.
  */
+export { largestLatentStep, latentSteps } from './continuity.js';
 export { RecipeError, RecipeSourceMismatchError } from './errors.js';
 export {
   assertFadeShape,

@@ -123,7 +123,7 @@ export function createRecipe(sources: RecipeSourceInput[], options: RecipeOption
   if (!Number.isInteger(frames) || frames < 1) {
     throw new UsageError(`mashup length must be at least one frame, got ${frames}`);
   }
-  const fit = options.fit ?? 'reflect';
+  const fit = options.fit ?? 'pingpong';
 
   const offsetRng = createRng(deriveSeed(options.seed, 'offsets'));
   const offsetMode = options.offsets ?? 'random';

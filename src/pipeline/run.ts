@@ -298,7 +298,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             seed: deriveSeed(seed, `clip ${i}`),
             model: { name: model.info.name },
             lengthSeconds: clipSeconds,
-            fit: 'loop',
+            // The default fit (pingpong) reads a short source back and forth without a seam.
           },
         );
         const embedding = renderRecipeWith(

@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .option('--fade-length <min:max>', 'seconds each fade lasts', '0.5:2')
     .option('--stretch <f[,f…]>', 'time-stretch factor for all sources, or one per source')
     .option('--offsets <mode>', 'segment offsets: random or start', 'random')
-    .option('--fit <mode>', `sources shorter than the output: ${FIT_MODES.join(', ')}`, 'reflect')
+    .option('--fit <mode>', `sources shorter than the output: ${FIT_MODES.join(', ')}`, 'pingpong')
     .option('--loudness <dbfs>', 'match audio sources to this loudness before encoding')
     .option('--model <model>', 'model of the embeddings (name recorded; used to encode audio)')
     .action(async (inputs: string[], options: MashupCliOptions) => {
