@@ -3,6 +3,7 @@
  * record it in the manifest, and download it into the content-addressed store. Every step is
  * committed as it happens, so a killed run goes on where it stopped.
  */
+import { mkdir } from 'node:fs/promises';
 import { type ApiImageInfo, CommonsClient } from '../commons/api.js';
 import { crawlCategories, type ListedFile, normalizeCategoryTitle } from '../commons/crawl.js';
 import { Downloader, type DownloadOutcome } from '../commons/download.js';
@@ -11,6 +12,7 @@ import { parseLicense } from '../commons/licenses.js';
 import { type MediaFilter, mediaSkipReason } from '../commons/media.js';
 import { type Clock, DEFAULT_MAX_DOWNLOADS, type RetryPolicy } from '../commons/politeness.js';
 import { UsageError } from '../errors.js';
+import { lockDataset } from './lock.js';
 import { type FileStatus, type Manifest, type ManifestFile, openManifest } from './manifest.js';
 import { assertSha1 } from './store.js';
 import { type CurateConfig, resolveTheme, themeNames } from './themes.js';
@@ -169,7 +171,16 @@ export async function curate(options: CurateOptions): Promise<CurateSummary> {
     retry: options.retry,
     onWait,
   });
-  const manifest = openManifest(options.dataDir);
+  await mkdir(options.dataDir, { recursive: true });
+  // Before the manifest is touched: a second curate stops here with a clear message.
+  const unlock = lockDataset(options.dataDir);
+  let manifest: Manifest;
+  try {
+    manifest = openManifest(options.dataDir);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   try {
     const summary: CurateSummary = {
       crawlKey: p.key,
@@ -191,6 +202,7 @@ export async function curate(options: CurateOptions): Promise<CurateSummary> {
     return summary;
   } finally {
     manifest.close();
+    unlock();
   }
 }
 

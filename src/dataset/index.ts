@@ -17,6 +17,7 @@ export {
   curate,
 } from './curate.js';
 export { InvalidSha1Error, ManifestError, UnsafePathError } from './errors.js';
+export { DatasetLockedError, LOCK_FILE, lockDataset } from './lock.js';
 export {
   type AddResult,
   type CreditEntry,

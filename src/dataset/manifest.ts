@@ -113,12 +113,16 @@ export function migrate(db: Database.Database, file: string, upTo = SCHEMA_VERSI
     );
   }
   for (let version = current; version < upTo; version++) {
+    // IMMEDIATE takes the write lock up front, and the version is read again under it: two
+    // processes opening a new manifest at once no longer both run "CREATE TABLE files".
     db.transaction(() => {
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now > version) return;
       db.exec(MIGRATIONS[version]);
       db.pragma(`user_version = ${version + 1}`);
-    })();
+    }).immediate();
   }
-  return Math.max(current, upTo);
+  return Math.max(db.pragma('user_version', { simple: true }) as number, upTo);
 }
 
 /** A file as the manifest knows it. */
@@ -244,10 +248,12 @@ export class Manifest {
     }
     try {
       // WAL keeps every committed transaction across a kill; NORMAL sync is safe with WAL.
+      // The busy timeout first: switching to WAL and migrating take locks, and another process
+      // (`dataset stats` beside a curate) may hold one for a moment; wait instead of failing.
+      this.db.pragma('busy_timeout = 10000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
-      this.db.pragma('busy_timeout = 5000');
       migrate(this.db, this.path);
     } catch (error) {
       this.db.close();
