@@ -55,6 +55,7 @@ export {
   shortTermLoudness,
   TRUE_PEAK_OVERSAMPLING,
   truePeakDbtp,
+  truePeakEnvelope,
   truePeakOf,
 } from './loudness.js';
 export { toMono } from './mono.js';

@@ -353,6 +353,33 @@ export function truePeakOf(samples: Float32Array | Float64Array): number {
   return peak;
 }
 
+/**
+ * Per sample, the largest absolute value of the 4x oversampled signal within one sample of it:
+ * |x[i]| and the interpolated points of the intervals (i−1, i) and (i, i+1). What a peak limiter
+ * must keep under its ceiling to bound the true peak (same edge rule as `truePeakOf`).
+ */
+export function truePeakEnvelope(samples: Float32Array | Float64Array): Float64Array {
+  const W = TRUE_PEAK_HALF_TAPS;
+  const n = samples.length;
+  const filters = phases();
+  // between[i]: the largest interpolated |value| in (i, i + 1).
+  const between = new Float64Array(n);
+  for (let i = W - 1; i + W < n; i++) {
+    const first = i - W + 1;
+    for (const taps of filters) {
+      let acc = 0;
+      for (let k = 0; k < 2 * W; k++) acc += samples[first + k] * taps[k];
+      const a = Math.abs(acc);
+      if (a > between[i]) between[i] = a;
+    }
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = Math.max(Math.abs(samples[i]), between[i], i > 0 ? between[i - 1] : 0);
+  }
+  return out;
+}
+
 /** True peak of all channels, dBTP (−Infinity for silence). */
 export function truePeakDbtp(input: MeterInput): number {
   let peak = 0;

@@ -33,9 +33,11 @@ export {
   type LimiterOptions,
   type LimiterResult,
   limitPeaks,
+  masterTruePeak,
   normalizePeakTo,
 } from './master.js';
 export {
+  type ClipLoudness,
   type GapOptions,
   MASTER_MODES,
   type MasterMode,
@@ -43,5 +45,7 @@ export {
   type SequencedTrack,
   type SequenceOptions,
   sequenceTrack,
+  shortTermSpread,
   type TempoGrid,
+  type TrackLoudness,
 } from './track.js';

@@ -2,6 +2,7 @@
  * Peak-safe mastering of a finished track: a look-ahead limiter, or plain peak normalisation.
  * Either guarantees no sample exceeds the ceiling, so the track survives 16-bit export unclipped.
  */
+import { truePeakEnvelope, truePeakOf } from '../audio/loudness.js';
 import { UsageError } from '../errors.js';
 
 export interface LimiterOptions {
@@ -11,6 +12,11 @@ export interface LimiterOptions {
   lookahead?: number;
   /** Release time constant in samples: how slowly the gain recovers (default 1600, 100 ms). */
   release?: number;
+  /**
+   * The magnitude to keep under the ceiling at each sample (default |x|); the true-peak master
+   * passes the 4x oversampled envelope (`truePeakEnvelope`).
+   */
+  peaks?: Float64Array;
 }
 
 export interface LimiterResult {
@@ -53,6 +59,10 @@ export function limitPeaks(samples: Float32Array, options: LimiterOptions): Limi
     throw new UsageError(`limiter release must be a positive number of samples, got ${release}`);
   }
   const n = samples.length;
+  const peaks = options.peaks;
+  if (peaks && peaks.length !== n) {
+    throw new UsageError(`limiter peaks: ${peaks.length} values for ${n} samples`);
+  }
   const pad = lookahead - 1;
   // Index i of these arrays is sample i - pad: the history before the track is padded so the
   // average at the first samples also only covers windows that see them.
@@ -60,7 +70,7 @@ export function limitPeaks(samples: Float32Array, options: LimiterOptions): Limi
   const required = (i: number): number => {
     const k = i - pad;
     if (k < 0 || k >= n) return 1;
-    const a = Math.abs(samples[k]);
+    const a = peaks ? peaks[k] : Math.abs(samples[k]);
     return a > ceiling ? ceiling / a : 1;
   };
   // windowMin[i] = min of required over [i, i + lookahead), by a monotonic deque scanning backwards.
@@ -109,4 +119,39 @@ export function normalizePeakTo(samples: Float32Array, ceiling: number): Limiter
   const out = new Float32Array(samples.length);
   for (let i = 0; i < samples.length; i++) out[i] = clamp(samples[i] * gain, limit);
   return { samples: out, minGain: gain };
+}
+
+/**
+ * True-peak-safe mastering: the limiter driven by the 4x oversampled envelope, then, should the
+ * smoothly varying gain still leave an inter-sample peak over the ceiling (it moves the
+ * interpolated values by a hair), one static trim under it. `mode` 'normalize' scales the whole
+ * track so its true peak sits at the ceiling.
+ */
+export function masterTruePeak(
+  samples: Float32Array,
+  ceilingDbtp: number,
+  mode: 'limiter' | 'normalize',
+  options: { lookahead: number; release: number },
+): LimiterResult {
+  const ceiling = 10 ** (ceilingDbtp / 20);
+  let result: LimiterResult;
+  if (mode === 'normalize') {
+    const peak = truePeakOf(samples);
+    const gain = peak === 0 ? 1 : ceiling / peak;
+    const out = new Float32Array(samples.length);
+    for (let i = 0; i < samples.length; i++) out[i] = samples[i] * gain;
+    result = { samples: out, minGain: gain };
+  } else {
+    result = limitPeaks(samples, { ceiling, ...options, peaks: truePeakEnvelope(samples) });
+  }
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const peak = truePeakOf(result.samples);
+    if (peak <= ceiling) break;
+    // 1e-6 below, so float32 rounding of the scaled samples cannot land back above.
+    const trim = (ceiling / peak) * (1 - 1e-6);
+    const out = new Float32Array(result.samples.length);
+    for (let i = 0; i < out.length; i++) out[i] = result.samples[i] * trim;
+    result = { samples: out, minGain: result.minGain * trim };
+  }
+  return result;
 }

@@ -3,10 +3,16 @@
  * the order, overlaps and gaps from a seed. Every clip edge is faded, overlaps are cross-faded
  * (equal-power by default), joins can snap to a tempo grid, and the master is peak-safe.
  */
+import {
+  gainToLufs,
+  integratedLoudness,
+  measureLoudness,
+  shortTermLoudness,
+} from '../audio/loudness.js';
 import { UsageError } from '../errors.js';
 import { type FadeShape, fadeInGain, fadeOutGain, fadePosition } from '../mashup/index.js';
 import { assertSeed, createRng, deriveSeed, type Rng } from '../random.js';
-import { limitPeaks, normalizePeakTo } from './master.js';
+import { masterTruePeak } from './master.js';
 
 export const MASTER_MODES = ['limiter', 'normalize', 'none'] as const;
 export type MasterMode = (typeof MASTER_MODES)[number];
@@ -43,8 +49,34 @@ export interface SequenceOptions {
   tempo?: TempoGrid;
   /** Master stage (default limiter). */
   master?: MasterMode;
-  /** Peak ceiling in dBFS (default −1). */
+  /** True-peak ceiling in dBTP (default −1): the master keeps the 4x oversampled peak under it. */
   peakDbfs?: number;
+  /**
+   * Integrated loudness (LUFS, BS.1770) every clip is scaled to before mixing (default −16);
+   * null leaves the clips' levels alone.
+   */
+  loudnessLufs?: number | null;
+}
+
+/** One clip's loudness as it came, and the gain that matched it to the target. */
+export interface ClipLoudness {
+  /** Integrated loudness before matching, LUFS (−Infinity for silence). */
+  lufs: number;
+  /** Gain applied, dB (0 when not matched or silent). */
+  gainDb: number;
+}
+
+/** R128 measures of the mastered track. */
+export interface TrackLoudness {
+  integratedLufs: number;
+  loudnessRangeLu: number;
+  truePeakDbtp: number;
+  /**
+   * Highest minus lowest short-term (3 s) loudness over the windows that lie wholly in sounding
+   * clips (no gap, not the fade-out at the end); 0 when no window qualifies.
+   */
+  shortTermSpreadLu: number;
+  clips: ClipLoudness[];
 }
 
 /** One clip's place in the track; sample positions in the track, [start, end). */
@@ -65,6 +97,38 @@ export interface SequencedTrack {
   placements: Placement[];
   /** Smallest master gain (limiter) or the normalisation gain. */
   masterGain: number;
+  loudness: TrackLoudness;
+}
+
+/**
+ * Samples the short-term spread is measured over: inside some placement, outside intended gaps,
+ * and before the fade-out of a clip cut by the end of the track.
+ */
+function steadyMask(placements: Placement[], length: number): Uint8Array {
+  const mask = new Uint8Array(length);
+  placements.forEach((p, i) => {
+    const last = i === placements.length - 1 && p.end === length;
+    const end = last ? p.end - p.fadeOut : p.end;
+    mask.fill(1, p.start, Math.max(p.start, end));
+  });
+  return mask;
+}
+
+/** Max − min short-term loudness over windows wholly inside `mask` (see TrackLoudness). */
+export function shortTermSpread(audio: Float32Array, sampleRate: number, mask: Uint8Array): number {
+  const shortTerm = shortTermLoudness(audio, sampleRate);
+  const unsteady = new Int32Array(mask.length + 1);
+  for (let i = 0; i < mask.length; i++) unsteady[i + 1] = unsteady[i] + (mask[i] ? 0 : 1);
+  const window = 3 * sampleRate;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  shortTerm.forEach((lufs, j) => {
+    const start = Math.round(j * 0.1 * sampleRate);
+    if (unsteady[start + window] - unsteady[start] > 0 || !Number.isFinite(lufs)) return;
+    lo = Math.min(lo, lufs);
+    hi = Math.max(hi, lufs);
+  });
+  return hi >= lo ? hi - lo : 0;
 }
 
 function checkRange(name: string, range: { min: number; max: number }): void {
@@ -227,9 +291,23 @@ export function sequenceTrack(clips: Float32Array[], options: SequenceOptions): 
     p.fadeOut = Math.min(Math.max(cutByEnd ? endFade : edge, overlapOut), span - p.fadeIn);
   }
 
+  // Loudness matching: every clip to the target, so a quiet source and a loud one sit at the
+  // same level; the master then takes care of the peaks this may raise.
+  const target = options.loudnessLufs === undefined ? -16 : options.loudnessLufs;
+  if (target !== null && !(Number.isFinite(target) && target <= 0)) {
+    throw new UsageError(`loudness target must be a number of LUFS <= 0, got ${target}`);
+  }
+  const clipLoudness: ClipLoudness[] = clips.map((clip) => {
+    const lufs = clip.length > 0 ? integratedLoudness(clip, sampleRate) : Number.NEGATIVE_INFINITY;
+    const gain = target === null ? 1 : gainToLufs(clip, target, { sampleRate });
+    return { lufs, gainDb: 20 * Math.log10(gain) };
+  });
+  const clipGains = clipLoudness.map((c) => 10 ** (c.gainDb / 20));
+
   const mix = new Float64Array(length);
   for (const p of placements) {
     const source = clips[p.clip];
+    const clipGain = clipGains[p.clip];
     const span = p.end - p.start;
     const fadeOutStart = span - p.fadeOut;
     for (let j = 0; j < span; j++) {
@@ -238,20 +316,39 @@ export function sequenceTrack(clips: Float32Array[], options: SequenceOptions): 
       if (j >= fadeOutStart) {
         gain *= fadeOutGain(p.fadeOutShape, fadePosition(j - fadeOutStart, p.fadeOut));
       }
-      mix[p.start + j] += gain * source[j];
+      mix[p.start + j] += gain * clipGain * source[j];
     }
   }
   const raw = Float32Array.from(mix);
-  const ceiling = 10 ** ((options.peakDbfs ?? -1) / 20);
+  const peakDbtp = options.peakDbfs ?? -1;
+  const ceiling = 10 ** (peakDbtp / 20);
   if (!(ceiling > 0 && ceiling <= 1)) {
     throw new UsageError(`peak target must be <= 0 dBFS, got ${options.peakDbfs}`);
   }
   const master = options.master ?? 'limiter';
   const mastered =
-    master === 'limiter'
-      ? limitPeaks(raw, { ceiling, lookahead: sampleRate * 0.005, release: sampleRate * 0.1 })
-      : master === 'normalize'
-        ? normalizePeakTo(raw, ceiling)
-        : { samples: raw, minGain: 1 };
-  return { audio: mastered.samples, sampleRate, placements, masterGain: mastered.minGain };
+    master === 'none'
+      ? { samples: raw, minGain: 1 }
+      : masterTruePeak(raw, peakDbtp, master, {
+          lookahead: sampleRate * 0.005,
+          release: sampleRate * 0.1,
+        });
+  const measured = measureLoudness(mastered.samples, sampleRate);
+  return {
+    audio: mastered.samples,
+    sampleRate,
+    placements,
+    masterGain: mastered.minGain,
+    loudness: {
+      integratedLufs: measured.integratedLufs,
+      loudnessRangeLu: measured.loudnessRangeLu,
+      truePeakDbtp: measured.truePeakDbtp,
+      shortTermSpreadLu: shortTermSpread(
+        mastered.samples,
+        sampleRate,
+        steadyMask(placements, length),
+      ),
+      clips: clipLoudness,
+    },
+  };
 }

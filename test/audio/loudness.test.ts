@@ -99,8 +99,8 @@ describe('K-weighting', () => {
       [shelf, TABLE.shelf],
       [highPass, TABLE.highPass],
     ] as const) {
-      got.b.forEach((v, i) => expect(v).toBeCloseTo(want.b[i], 7));
-      got.a.forEach((v, i) => expect(v).toBeCloseTo(want.a[i], 7));
+      for (const [i, v] of got.b.entries()) expect(v).toBeCloseTo(want.b[i], 7);
+      for (const [i, v] of got.a.entries()) expect(v).toBeCloseTo(want.a[i], 7);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { truePeakDbtp } from '../../src/audio/index.js';
 import { createRng } from '../../src/random.js';
 import { type Placement, sequenceTrack } from '../../src/sequencer/index.js';
 
@@ -156,10 +157,14 @@ describe('sequenceTrack', () => {
           master,
           peakDbfs,
           overlapSeconds: { min: 1, max: 1.5 },
+          // Keep the clips loud (no loudness matching), so the master has work to do.
+          loudnessLufs: null,
         });
         const ceiling = 10 ** (peakDbfs / 20);
         const peak = track.audio.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+        // The ceiling is a true-peak ceiling now (4x oversampled), which bounds the samples too.
         expect(peak).toBeLessThanOrEqual(ceiling);
+        expect(truePeakDbtp(track.audio)).toBeLessThanOrEqual(peakDbfs);
         expect(peak).toBeGreaterThan(ceiling * 0.95);
       }
     }
