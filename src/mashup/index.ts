@@ -44,7 +44,12 @@ export {
   recipeSourceLoader,
   type SourceLoaderIO,
 } from './loaders.js';
-export { matchSourceLoudness, SOURCE_PEAK_CEILING_DBFS } from './loudness.js';
+export {
+  matchSourceLoudness,
+  matchSourceLufs,
+  SOURCE_LOUDNESS_LUFS,
+  SOURCE_PEAK_CEILING_DBFS,
+} from './loudness.js';
 export {
   checkSourceEmbedding,
   createRecipe,
@@ -63,6 +68,7 @@ export {
   RECIPE_VERSION,
   type Recipe,
   type RecipeDrawnFrom,
+  type RecipeLoudness,
   type RecipeModel,
   type RecipeOptions,
   type RecipeSource,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Embedding } from '../types.js';
 import { RecipeError } from './errors.js';
-import { matchSourceLoudness } from './loudness.js';
+import { matchSourceLoudness, matchSourceLufs } from './loudness.js';
 import { embeddingSha1, type SourceEmbeddingLoader } from './recipe.js';
 import type { Recipe, RecipeSource } from './recipe-types.js';
 
@@ -42,9 +42,13 @@ export async function encodeSourceAudio(
   recipe: Pick<Recipe, 'loudness' | 'timing'>,
   encode: EncodeAudio,
 ): Promise<Embedding> {
-  const input = recipe.loudness
-    ? matchSourceLoudness(samples, recipe.loudness.targetDbfs, recipe.timing.sampleRate)
-    : samples;
+  const { loudness } = recipe;
+  const input =
+    loudness === null
+      ? samples
+      : 'targetLufs' in loudness
+        ? matchSourceLufs(samples, loudness.targetLufs, recipe.timing.sampleRate)
+        : matchSourceLoudness(samples, loudness.targetDbfs, recipe.timing.sampleRate);
   return encode(input, recipe.timing.sampleRate);
 }
 

@@ -57,8 +57,11 @@ export interface Recipe {
   weights: WeightSpec;
   /** Latent noise: amount x per-dimension spread x N(0, 1) drawn from `seed`. Amount 0: none. */
   noise: { amount: number; seed: number };
-  /** Gated RMS loudness target (dBFS) for audio sources before encoding; null: none. */
-  loudness: { targetDbfs: number } | null;
+  /**
+   * Loudness target for audio sources before encoding: integrated loudness per BS.1770
+   * (`targetLufs`), or the older gated RMS (`targetDbfs`, see `matchSourceLoudness`); null: none.
+   */
+  loudness: RecipeLoudness | null;
   sources: RecipeSource[];
   drawnFrom?: RecipeDrawnFrom;
   createdBy?: string;
@@ -96,5 +99,10 @@ export interface RecipeOptions {
   noise?: number;
   /** Gated RMS loudness target (dBFS) for audio sources before encoding (default null: none). */
   loudnessDbfs?: number | null;
+  /** BS.1770 integrated loudness target (LUFS) for audio sources; wins over `loudnessDbfs`. */
+  loudnessLufs?: number | null;
   timing?: FrameTiming;
 }
+
+/** How audio sources are levelled before encoding. */
+export type RecipeLoudness = { targetLufs: number } | { targetDbfs: number };

@@ -176,10 +176,12 @@ export function createRecipe(sources: RecipeSourceInput[], options: RecipeOption
   if (!Number.isFinite(noise) || noise < 0) {
     throw new UsageError(`noise amount must be a number >= 0, got ${noise}`);
   }
-  const loudness =
-    options.loudnessDbfs === undefined || options.loudnessDbfs === null
-      ? null
-      : { targetDbfs: options.loudnessDbfs };
+  const loudness: Recipe['loudness'] =
+    options.loudnessLufs !== undefined && options.loudnessLufs !== null
+      ? { targetLufs: options.loudnessLufs }
+      : options.loudnessDbfs === undefined || options.loudnessDbfs === null
+        ? null
+        : { targetDbfs: options.loudnessDbfs };
 
   const recipe: Recipe = {
     format: RECIPE_FORMAT,

@@ -205,14 +205,24 @@ export function parseRecipe(value: unknown, file?: string): Recipe {
     loudness:
       o.loudness === null || o.loudness === undefined
         ? null
-        : {
-            targetDbfs: c.number(
-              c.object(o.loudness, 'loudness').targetDbfs,
-              'loudness.targetDbfs',
-              -Infinity,
-              0,
-            ),
-          },
+        : // BS.1770 LUFS (what new runs record) or the older gated-RMS dBFS target.
+          c.object(o.loudness, 'loudness').targetLufs !== undefined
+          ? {
+              targetLufs: c.number(
+                c.object(o.loudness, 'loudness').targetLufs,
+                'loudness.targetLufs',
+                -Infinity,
+                0,
+              ),
+            }
+          : {
+              targetDbfs: c.number(
+                c.object(o.loudness, 'loudness').targetDbfs,
+                'loudness.targetDbfs',
+                -Infinity,
+                0,
+              ),
+            },
     sources,
   };
   const version = c.optionalString(model.version, 'model.version');

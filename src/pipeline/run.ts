@@ -14,7 +14,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { loadMono, readWav, writeFileAtomic, writeWav } from '../audio/index.js';
 import { describeError, UsageError } from '../errors.js';
-import { createRecipe, type Recipe, renderRecipeWith, saveRecipe } from '../mashup/index.js';
+import {
+  createRecipe,
+  matchSourceLufs,
+  type Recipe,
+  renderRecipeWith,
+  SOURCE_LOUDNESS_LUFS,
+  saveRecipe,
+} from '../mashup/index.js';
 import { type Autoencoder, openAutoencoder } from '../model/autoencoder.js';
 import { commonsynthHome } from '../model/registry.js';
 import { assertSeed, createRng, deriveSeed } from '../random.js';
@@ -56,6 +63,8 @@ export interface RunOptions {
   checkpointSeconds?: number;
   /** Stops the run (synthesis saves its state first). */
   signal?: AbortSignal;
+  /** Integrated loudness of the track's clips, LUFS (default −16); the master keeps −1 dBTP. */
+  loudnessLufs?: number;
 }
 
 export type RunEvent =
@@ -74,6 +83,9 @@ export interface ClipReport {
   sources: string[];
   seconds: number;
   reused: boolean;
+  /** The clip's integrated loudness as synthesised, LUFS, and the gain the sequencer gave it. */
+  loudnessLufs: number | null;
+  gainDb: number;
 }
 
 export interface RunReport {
@@ -100,8 +112,32 @@ export interface RunReport {
   clips: ClipReport[];
   track: string;
   trackSeconds: number;
+  /** The mastered track's loudness (BS.1770 / EBU R128). */
+  trackLoudness: {
+    targetLufs: number;
+    integratedLufs: number | null;
+    loudnessRangeLu: number;
+    truePeakDbtp: number | null;
+    shortTermSpreadLu: number;
+  };
   credits: string;
 }
+
+/** JSON has no −Infinity: silence is reported as null. */
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/**
+ * A source as the model encodes it in `run`: mono at the model's rate, matched to a common
+ * integrated loudness (SOURCE_LOUDNESS_LUFS, true peak under −1 dBTP), so a quiet recording and
+ * a loud one enter the latent mix on equal terms. The recipes record the same target.
+ */
+async function loadMatchedSource(path: string, sampleRate: number) {
+  const audio = await loadMono(path, { sampleRate });
+  return { ...audio, samples: matchSourceLufs(audio.samples, SOURCE_LOUDNESS_LUFS, sampleRate) };
+}
+
+/** Store key of loudness-matched encodings: apart from unmatched ones of the same model. */
+const matchedKey = (key: string): string => `${key}-lufs${-SOURCE_LOUDNESS_LUFS}`;
 
 /**
  * Clips decoded together. The decoder's working memory grows with the batch (~28 MB per 3 s clip
@@ -189,6 +225,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   if (!(lengthSeconds > 0))
     throw new UsageError(`--length must be > 0 seconds, got ${lengthSeconds}`);
   const clipSeconds = options.clipSeconds ?? defaultClipSeconds(lengthSeconds, pairsCount);
+  const targetLufs = options.loudnessLufs ?? -16;
+  if (!(Number.isFinite(targetLufs) && targetLufs <= 0)) {
+    throw new UsageError(`--loudness must be a number of LUFS <= 0, got ${targetLufs}`);
+  }
   if (!(clipSeconds > 0)) throw new UsageError(`--clip-length must be > 0, got ${clipSeconds}`);
 
   const emit = options.onEvent ?? (() => {});
@@ -255,13 +295,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
           label: source.path,
         });
         try {
-          let embedding = await store.get(source.sha1, key);
+          let embedding = await store.get(source.sha1, matchedKey(key));
           if (embedding) {
             encodedReused++;
           } else {
-            const audio = await loadMono(source.path, { sampleRate: model.info.sampleRate });
+            const audio = await loadMatchedSource(source.path, model.info.sampleRate);
             embedding = await model.encode(audio);
-            await store.put(source.sha1, key, embedding);
+            await store.put(source.sha1, matchedKey(key), embedding);
           }
           encoded.push({ source, embedding });
         } catch (error) {
@@ -299,6 +339,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             model: { name: model.info.name },
             lengthSeconds: clipSeconds,
             // The default fit (pingpong) reads a short source back and forth without a seam.
+            loudnessLufs: SOURCE_LOUDNESS_LUFS,
           },
         );
         const embedding = renderRecipeWith(
@@ -370,6 +411,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
           sources: pair.map((s) => s.path),
           seconds: clipAudio[i].length / model.info.sampleRate,
           reused: !todo.includes(i),
+          loudnessLufs: null,
+          gainDb: 0,
         });
       }
     });
@@ -381,7 +424,12 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         lengthSeconds,
         seed: deriveSeed(seed, 'sequence'),
         sampleRate: model.info.sampleRate,
+        loudnessLufs: targetLufs,
       });
+      for (const [i, clip] of sequenced.loudness.clips.entries()) {
+        clipReports[i].loudnessLufs = finiteOrNull(clip.lufs);
+        clipReports[i].gainDb = clip.gainDb;
+      }
       await writeWav(trackPath, sequenced.audio, sequenced.sampleRate, { format: 'pcm16' });
       return sequenced;
     });
@@ -437,6 +485,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       clips: clipReports,
       track: 'track.wav',
       trackSeconds: track.audio.length / track.sampleRate,
+      trackLoudness: {
+        targetLufs,
+        integratedLufs: finiteOrNull(track.loudness.integratedLufs),
+        loudnessRangeLu: track.loudness.loudnessRangeLu,
+        truePeakDbtp: finiteOrNull(track.loudness.truePeakDbtp),
+        shortTermSpreadLu: track.loudness.shortTermSpreadLu,
+      },
       credits: 'credits.json',
     };
     await writeJson(join(outDir, 'run.json'), report);

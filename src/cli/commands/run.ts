@@ -36,6 +36,7 @@ interface RunFlags {
   checkpointSeconds?: number;
   out: string;
   json?: boolean;
+  loudness?: number;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -60,6 +61,10 @@ function runProgress(enabled: boolean | undefined): { onEvent(e: RunEvent): void
   };
   return {
     onEvent(event) {
+      if (event.type === 'notice') {
+        process.stderr.write(`\n${event.message}\n`);
+        return;
+      }
       const [from, to] = STAGE_WEIGHTS[event.stage];
       if (event.type === 'stage') moveTo(from, event.stage);
       else if (event.total > 0)
@@ -133,6 +138,18 @@ export function register(program: Command): void {
       parsePositive('--checkpoint-seconds'),
     )
     .requiredOption('--out <dir>', 'output folder (track.wav, clips/, credits, run.json)')
+    .option(
+      '--loudness <lufs>',
+      'integrated loudness of the clips in the track, LUFS (true peak kept under -1 dBTP)',
+      (value: string) => {
+        const n = Number(value);
+        if (value.trim() === '' || !Number.isFinite(n) || n > 0) {
+          throw new UsageError(`--loudness must be a number of LUFS <= 0, got ${value}`);
+        }
+        return n;
+      },
+      -16,
+    )
     .option('--json', 'print the run report as JSON')
     .action(async (flags: RunFlags) => {
       const chosen = [flags.theme, flags.category, flags.source].filter((x) => x !== undefined);
@@ -186,6 +203,7 @@ export function register(program: Command): void {
           temperature: flags.temperature,
           threads: flags.threads,
           checkpointSeconds: flags.checkpointSeconds,
+          loudnessLufs: flags.loudness,
           onEvent: progress.onEvent,
         });
       } finally {

@@ -27,6 +27,7 @@ interface SequenceCliOptions {
   format: string;
   sampleRate: string;
   credits: boolean;
+  loudness: string;
 }
 
 const FORMATS = ['pcm16', 'float32'] as const;
@@ -49,7 +50,8 @@ export function register(program: Command): void {
     .option('--beats-per-bar <n>', 'beats per bar of the grid', '4')
     .option('--snap <unit>', 'snap to beat or bar', 'beat')
     .option('--master <mode>', `master: ${MASTER_MODES.join(', ')}`, 'limiter')
-    .option('--peak <dbfs>', 'peak ceiling in dBFS', '-1')
+    .option('--peak <dbtp>', 'true-peak ceiling in dBTP (4x oversampled)', '-1')
+    .option('--loudness <lufs>', 'integrated loudness every clip is matched to (LUFS)', '-16')
     .option('--format <format>', `WAV sample format: ${FORMATS.join(', ')}`, 'pcm16')
     .option('--sample-rate <hz>', 'sample rate of the track', '16000')
     .option('--no-credits', 'do not write credits.json / CREDITS.txt beside the track')
@@ -79,6 +81,7 @@ export function register(program: Command): void {
               },
         master: parseChoice<MasterMode>(options.master, '--master', MASTER_MODES),
         peakDbfs: parseNumber(options.peak, '--peak', { max: 0 }),
+        loudnessLufs: parseNumber(options.loudness, '--loudness', { max: 0 }),
         format: parseChoice<WavSampleFormat & (typeof FORMATS)[number]>(
           options.format,
           '--format',
@@ -90,6 +93,7 @@ export function register(program: Command): void {
       const lines = [
         `track: ${options.out} (${(track.audio.length / track.sampleRate).toFixed(3)} s, ${track.placements.length} placements of ${new Set(track.placements.map((p) => p.clip)).size} clips)`,
         `master gain: ${(20 * Math.log10(track.masterGain)).toFixed(2)} dB`,
+        `loudness: ${track.loudness.integratedLufs.toFixed(1)} LUFS integrated, LRA ${track.loudness.loudnessRangeLu.toFixed(1)} LU, true peak ${track.loudness.truePeakDbtp.toFixed(1)} dBTP, short-term spread ${track.loudness.shortTermSpreadLu.toFixed(1)} LU`,
       ];
       if (result.credits) lines.push(`credits: credits.json, CREDITS.txt beside the track`);
       if (result.uncredited.length > 0) {
