@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { loadMono, readWav, writeFileAtomic, writeWav } from '../audio/index.js';
 import { describeError, UsageError } from '../errors.js';
@@ -69,7 +69,9 @@ export interface RunOptions {
 
 export type RunEvent =
   | { type: 'stage'; stage: RunStage }
-  | { type: 'progress'; stage: RunStage; done: number; total: number; label?: string };
+  | { type: 'progress'; stage: RunStage; done: number; total: number; label?: string }
+  /** Something the user should know that is not a failure (e.g. stale state discarded). */
+  | { type: 'notice'; stage: RunStage; message: string };
 
 export interface RunFailure {
   stage: RunStage;
@@ -372,7 +374,24 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       }
       // Bounded batches (RUN_SYNTH_BATCH), each clip written as soon as its batch is done: a
       // killed run keeps every finished batch, and the interrupted one (the first still to do
-      // on the next run, with the same clips) resumes from the state file.
+      // on the next run, with the same clips) resumes from its state file. The state file is
+      // named after the batch's job (its clips' recipe hashes, which cover the recipe, model and
+      // temperature, and the seed), so a run with other options never trips over the state a
+      // killed run left: that state is stale and removed, with a notice.
+      const statePath = (batch: readonly number[]): string =>
+        join(
+          outDir,
+          `.synth-${sha1Hex(JSON.stringify({ clips: batch.map((i) => hashes[i]), seed })).slice(0, 16)}.state`,
+        );
+      const current = todo.length > 0 ? statePath(todo.slice(0, RUN_SYNTH_BATCH)) : undefined;
+      for (const stale of await staleSynthStates(outDir, current)) {
+        await rm(join(outDir, stale), { force: true });
+        emit({
+          type: 'notice',
+          stage: 'synth',
+          message: `removed ${join(outDir, stale)}: synthesis state of an earlier run with other options, which cannot be resumed by this one`,
+        });
+      }
       for (let from = 0; from < todo.length; from += RUN_SYNTH_BATCH) {
         const batch = todo.slice(from, from + RUN_SYNTH_BATCH);
         const audio = await model.decode(
@@ -383,7 +402,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             streamNames: batch.map(clipName),
             temperature: options.temperature,
             checkpoint: {
-              path: join(outDir, '.synth-state'),
+              path: statePath(batch),
               everySeconds: options.checkpointSeconds ?? 10,
             },
             signal: options.signal,
@@ -499,6 +518,20 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   } finally {
     await model.close();
   }
+}
+
+/**
+ * Synthesis state files in `outDir` other than `keep`: `.synth-<job>.state` from runs with other
+ * options, `.synth-state` from versions that used one name for every job, and the temporary
+ * files a writer killed mid-save leaves (`….tmp-<pid>`).
+ */
+async function staleSynthStates(outDir: string, keep: string | undefined): Promise<string[]> {
+  const names = await readdir(outDir);
+  return names.filter(
+    (name) =>
+      /^\.synth-(state|[0-9a-f]{16}\.state)(\.tmp-\d+)?$/.test(name) &&
+      (keep === undefined || join(outDir, name) !== keep),
+  );
 }
 
 async function readModelCredit(model: Autoencoder) {

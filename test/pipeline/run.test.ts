@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -176,13 +176,14 @@ describe('a killed run', () => {
       out,
     ];
     const first = runCli(args, { COMMONSYNTH_HOME: home });
-    // Kill it for real once synthesis has saved state at least once.
-    const statePath = join(out, '.synth-state');
+    // Kill it for real once synthesis has saved state at least once (named after the job).
+    const hasState = () =>
+      existsSync(out) && readdirSync(out).some((f) => /^\.synth-[0-9a-f]{16}\.state$/.test(f));
     const deadline = Date.now() + 90_000;
-    while (!existsSync(statePath) && Date.now() < deadline) {
+    while (!hasState() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(existsSync(statePath), first.stderr()).toBe(true);
+    expect(hasState(), first.stderr()).toBe(true);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
