@@ -2,6 +2,8 @@
  * What `synth` reads: Magenta-style `.npy` embeddings, or mashup recipes (`.json`), rendered to
  * embeddings with the synthesising model encoding any audio sources. Both kinds go into one batch.
  */
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadEmbedding } from '../audio/index.js';
 import { renderRecipeFile, type SourceEncoder } from '../mashup/index.js';
@@ -35,10 +37,23 @@ function storeLookup(
   const dir = model.info.dir;
   if (dir === undefined) return undefined;
   const store = new EmbeddingStore(options.storeDir ?? join(commonsynthHome(), 'embeddings'));
-  let key: Promise<string> | undefined;
+  let keys: Promise<string[]> | undefined;
   return async (sha1) => {
-    key ??= modelKey(dir, model.info.name);
-    return store.get(sha1, await key);
+    // `run` keeps loudness-matched encodings under `<model key>-<suffix>` beside the model's
+    // plain key: both are this model's. The loader takes an entry only if it is exactly the
+    // recipe's embedding (embeddingSha1), so looking in each is safe.
+    keys ??= (async () => {
+      const key = await modelKey(dir, model.info.name);
+      const siblings = existsSync(store.root)
+        ? (await readdir(store.root)).filter((name) => name.startsWith(`${key}-`)).sort()
+        : [];
+      return [...siblings, key];
+    })();
+    for (const key of await keys) {
+      const found = await store.get(sha1, key);
+      if (found) return found;
+    }
+    return undefined;
   };
 }
 
