@@ -64,6 +64,7 @@ export function segmentFrameIndex(
     // the step into the last one is often the source's largest. Measured on 18 corpus sources
     // with the default model (scripts/seams.ts): `reflect` clicked at 14 of 18 seams (median
     // +9.1 dB above 4 kHz), this at 5 (median +2.7 dB). Frames 1 … n−2, period 2(n−3).
+    // (extractSegment reads a segment that fits in the source as it is.)
     if (position <= sourceFrames - 2) return position;
     const inner = sourceFrames - 2;
     const period = 2 * (inner - 1);
@@ -93,8 +94,11 @@ export function extractSegment(
 ): Embedding {
   const { dims, data } = embedding;
   const out = new Float32Array(frames * dims);
+  // A segment that fits in its source is read as it is, whatever the fit (pingpong would
+  // otherwise skip the last frame even where nothing needs turning).
+  const fits = offset + frames <= embedding.frames;
   for (let j = 0; j < frames; j++) {
-    const i = segmentFrameIndex(j, offset, embedding.frames, fit);
+    const i = fits ? offset + j : segmentFrameIndex(j, offset, embedding.frames, fit);
     out.set(data.subarray(i * dims, (i + 1) * dims), j * dims);
   }
   return { frames, dims, data: out };
