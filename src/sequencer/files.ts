@@ -5,9 +5,16 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { loadMono, type WavSampleFormat, writeWav } from '../audio/index.js';
-import { CommonsynthError } from '../errors.js';
+import {
+  type AudioFormat,
+  audioFormatOfPath,
+  loadMono,
+  type WavSampleFormat,
+  writeAudioFile,
+} from '../audio/index.js';
+import { CommonsynthError, UsageError } from '../errors.js';
 import { CREDITS_JSON, type Credits, mergeCredits, writeCredits } from './credits.js';
+import { creditsMetadata } from './tags.js';
 import { type SequencedTrack, type SequenceOptions, sequenceTrack } from './track.js';
 
 /**
@@ -44,7 +51,10 @@ async function readCredits(path: string): Promise<Credits> {
 export interface SequenceFilesOptions extends SequenceOptions {
   /** The WAV file to write. */
   out: string;
+  /** WAV sample format (WAV only). */
   format?: WavSampleFormat;
+  /** File format (default: from `out`'s extension, else wav). Credits go inside the file too. */
+  audioFormat?: AudioFormat;
   /** Where credits.json and CREDITS.txt go (default: the track's folder); false: none. */
   creditsDir?: string | false;
 }
@@ -66,7 +76,13 @@ export async function sequenceFiles(
   const clips: Float32Array[] = [];
   for (const path of clipPaths) clips.push((await loadMono(path, { sampleRate })).samples);
   const track = sequenceTrack(clips, { ...options, sampleRate });
-  await writeWav(options.out, track.audio, sampleRate, { format: options.format ?? 'pcm16' });
+  const fromPath = audioFormatOfPath(options.out);
+  const audioFormat = options.audioFormat ?? fromPath ?? 'wav';
+  if (fromPath && fromPath !== audioFormat) {
+    throw new UsageError(
+      `${options.out}: the name says ${fromPath}, but the format asked is ${audioFormat}`,
+    );
+  }
 
   const used = [...new Set(track.placements.map((p) => p.clip))].sort((a, b) => a - b);
   const parts: Credits[] = [];
@@ -76,13 +92,22 @@ export async function sequenceFiles(
     if (path) parts.push(await readCredits(path));
     else uncredited.push(clipPaths[i]);
   }
-  if (options.creditsDir === false || parts.length === 0) return { track, uncredited };
-  const credits = mergeCredits(parts, basename(options.out), options.seed);
-  for (const clip of uncredited) {
-    credits.notices.push(
+  const credits =
+    parts.length > 0 ? mergeCredits(parts, basename(options.out), options.seed) : undefined;
+  for (const clip of credits ? uncredited : []) {
+    credits?.notices.push(
       `Missing credits: ${basename(clip)} came without credits; credit its sources yourself.`,
     );
   }
+  // The credits go inside the file as well as beside it: a file shared alone keeps them.
+  await writeAudioFile(options.out, track.audio, sampleRate, {
+    format: audioFormat,
+    wavFormat: options.format ?? 'pcm16',
+    metadata: credits
+      ? creditsMetadata(credits)
+      : { title: basename(options.out, extname(options.out)), artist: 'commonsynth' },
+  });
+  if (options.creditsDir === false || !credits) return { track, uncredited };
   await writeCredits(options.creditsDir ?? dirname(options.out), credits);
   return { track, credits, uncredited };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { WavSampleFormat } from '../../audio/index.js';
+import { AUDIO_FORMATS, type AudioFormat, type WavSampleFormat } from '../../audio/index.js';
 import { FADE_SHAPES, type FadeShape } from '../../mashup/index.js';
 import { MASTER_MODES, type MasterMode, sequenceFiles } from '../../sequencer/index.js';
 import {
@@ -24,7 +24,8 @@ interface SequenceCliOptions {
   snap: string;
   master: string;
   peak: string;
-  format: string;
+  format?: string;
+  sampleFormat: string;
   sampleRate: string;
   credits: boolean;
   loudness: string;
@@ -52,7 +53,11 @@ export function register(program: Command): void {
     .option('--master <mode>', `master: ${MASTER_MODES.join(', ')}`, 'limiter')
     .option('--peak <dbtp>', 'true-peak ceiling in dBTP (4x oversampled)', '-1')
     .option('--loudness <lufs>', 'integrated loudness every clip is matched to (LUFS)', '-16')
-    .option('--format <format>', `WAV sample format: ${FORMATS.join(', ')}`, 'pcm16')
+    .option(
+      '--format <format>',
+      `file format: ${AUDIO_FORMATS.join(', ')} (default: from --out's extension, else wav; pcm16/float32 still mean a WAV of that sample format)`,
+    )
+    .option('--sample-format <format>', `WAV sample format: ${FORMATS.join(', ')}`, 'pcm16')
     .option('--sample-rate <hz>', 'sample rate of the track', '16000')
     .option('--no-credits', 'do not write credits.json / CREDITS.txt beside the track')
     .action(async (clips: string[], options: SequenceCliOptions) => {
@@ -82,11 +87,20 @@ export function register(program: Command): void {
         master: parseChoice<MasterMode>(options.master, '--master', MASTER_MODES),
         peakDbfs: parseNumber(options.peak, '--peak', { max: 0 }),
         loudnessLufs: parseNumber(options.loudness, '--loudness', { max: 0 }),
-        format: parseChoice<WavSampleFormat & (typeof FORMATS)[number]>(
-          options.format,
-          '--format',
-          FORMATS,
-        ),
+        // --format pcm16|float32 was the WAV sample format before other file formats existed.
+        ...(options.format === 'pcm16' || options.format === 'float32'
+          ? { format: options.format, audioFormat: 'wav' as const }
+          : {
+              format: parseChoice<WavSampleFormat & (typeof FORMATS)[number]>(
+                options.sampleFormat,
+                '--sample-format',
+                FORMATS,
+              ),
+              audioFormat:
+                options.format === undefined
+                  ? undefined
+                  : parseChoice<AudioFormat>(options.format, '--format', AUDIO_FORMATS),
+            }),
         creditsDir: options.credits ? undefined : false,
       });
       const { track } = result;
