@@ -21,4 +21,10 @@ export {
   type RunSourceFile,
   recordDatasetStatus,
 } from './sources.js';
-export { isRecipePath, loadSynthInput } from './synth-inputs.js';
+export {
+  isRecipePath,
+  loadSynthInput,
+  NonFiniteEmbeddingError,
+  type SynthInputModel,
+  type SynthInputOptions,
+} from './synth-inputs.js';

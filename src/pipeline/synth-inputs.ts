@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadEmbedding } from '../audio/index.js';
+import { CommonsynthError } from '../errors.js';
 import { renderRecipeFile, type SourceEncoder } from '../mashup/index.js';
 import { commonsynthHome } from '../model/registry.js';
 import type { Embedding } from '../types.js';
@@ -57,6 +58,26 @@ function storeLookup(
   };
 }
 
+/** An embedding file holding NaN or infinite values: a model would turn them into silence. */
+export class NonFiniteEmbeddingError extends CommonsynthError {
+  constructor(file: string, index: number, value: number) {
+    super(
+      'EMBEDDING_NOT_FINITE',
+      `${file}: embedding has a non-finite value (${value}) at frame ${index}; it cannot be synthesised`,
+      { file },
+    );
+  }
+}
+
+function assertFinite(file: string, embedding: Embedding): Embedding {
+  const { data, dims } = embedding;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]))
+      throw new NonFiniteEmbeddingError(file, Math.floor(i / dims), data[i]);
+  }
+  return embedding;
+}
+
 export async function loadSynthInput(
   input: string,
   model: SynthInputModel,
@@ -67,5 +88,6 @@ export async function loadSynthInput(
       await renderRecipeFile(input, { encoder: model, findEmbedding: storeLookup(model, options) })
     ).embedding;
   }
-  return loadEmbedding(input);
+  // Recipes check their sources' values when rendering; a bare .npy is checked here.
+  return assertFinite(input, await loadEmbedding(input));
 }
