@@ -10,6 +10,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { embeddingFileName, loadEmbedding, saveEmbedding } from '../audio/index.js';
 import { assertSha1 } from '../dataset/index.js';
+import { CommonsynthError } from '../errors.js';
 import type { Embedding } from '../types.js';
 
 /**
@@ -43,9 +44,26 @@ export class EmbeddingStore {
     return existsSync(this.pathFor(sha1, model));
   }
 
+  /**
+   * The stored embedding, verified: an entry that does not read as a whole `[frames, dims]`
+   * `.npy` (truncated, garbled by a crash or a disk) or that holds NaN/infinite values is
+   * reported as absent, so the caller encodes the source again and `put` replaces the entry;
+   * otherwise that source would fail on every run.
+   */
   async get(sha1: string, model: string): Promise<Embedding | undefined> {
     const path = this.pathFor(sha1, model);
-    return existsSync(path) ? loadEmbedding(path) : undefined;
+    if (!existsSync(path)) return undefined;
+    let embedding: Embedding;
+    try {
+      embedding = await loadEmbedding(path);
+    } catch (error) {
+      if (error instanceof CommonsynthError) return undefined;
+      throw error;
+    }
+    const { frames, dims, data } = embedding;
+    if (frames < 1 || dims < 1 || data.length !== frames * dims) return undefined;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return undefined;
+    return embedding;
   }
 
   /** Stores atomically (saveEmbedding writes a temporary file and renames it). */

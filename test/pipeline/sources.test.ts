@@ -1,8 +1,10 @@
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddingStore } from '../../src/pipeline/embedding-store.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { folderSources } from '../../src/pipeline/sources.js';
 import { corpusDir, corpusManifest } from '../helpers/shared.js';
@@ -75,5 +77,39 @@ describe('run --out inside --source (issue 12 #7)', () => {
     expect(second.counts.clipsReused).toBe(1);
     const listed = await folderSources(source, { exclude: outDir });
     expect(listed.filter((s) => s.path.startsWith(outDir))).toEqual([]);
+  });
+});
+
+const used0 = (report: { clips: { sources: string[] }[] }) => report.clips[0].sources[0];
+
+describe('a damaged embedding-store entry (issue 12 #8)', () => {
+  it('is encoded again and replaced, instead of failing that source on every run', async () => {
+    const source = join(dir, 'sounds');
+    const storeDir = join(dir, 'store-damaged');
+    const run = (out: string) =>
+      runPipeline({
+        source: { kind: 'folder', dir: source },
+        outDir: join(dir, out),
+        pairs: 1,
+        lengthSeconds: 3,
+        seed: 5,
+        storeDir,
+      });
+    const first = await run('damaged-1');
+    expect(first.counts.encoded).toBe(2);
+    const sha1 = (await folderSources(source)).find((s) => s.path === used0(first))!.sha1;
+    // Wherever run keeps it (its key may carry a loudness suffix): the entry of that sha1.
+    const keys = await readdir(storeDir);
+    const entry = keys
+      .map((key) => new EmbeddingStore(storeDir).pathFor(sha1, key))
+      .find((path) => existsSync(path))!;
+    expect(entry).toBeDefined();
+    // A write cut short: half the file.
+    const bytes = await readFile(entry);
+    await writeFile(entry, bytes.subarray(0, bytes.length >> 1));
+    const second = await run('damaged-2');
+    expect(second.failures).toEqual([]);
+    expect(second.counts).toMatchObject({ encoded: 2, encodedReused: 1 });
+    expect((await readFile(entry)).equals(bytes)).toBe(true);
   });
 });
