@@ -12,7 +12,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { loadMono, readWav, writeFileAtomic, writeWav } from '../audio/index.js';
+import {
+  type AudioFormat,
+  loadMono,
+  readWav,
+  writeAudioFile,
+  writeFileAtomic,
+  writeWav,
+} from '../audio/index.js';
 import { describeError, UsageError } from '../errors.js';
 import {
   createRecipe,
@@ -26,6 +33,7 @@ import { type Autoencoder, openAutoencoder } from '../model/autoencoder.js';
 import { commonsynthHome } from '../model/registry.js';
 import { assertSeed, createRng, deriveSeed } from '../random.js';
 import { buildCredits, type Credits, sequenceTrack, writeCredits } from '../sequencer/index.js';
+import { creditsMetadata } from '../sequencer/tags.js';
 import type { Embedding } from '../types.js';
 import { VERSION } from '../version.js';
 import { EmbeddingStore, modelKey } from './embedding-store.js';
@@ -63,6 +71,8 @@ export interface RunOptions {
   checkpointSeconds?: number;
   /** Stops the run (synthesis saves its state first). */
   signal?: AbortSignal;
+  /** The track's file format (default wav); its credits go inside the file too. */
+  format?: AudioFormat;
   /** Integrated loudness of the track's clips, LUFS (default −16); the master keeps −1 dBTP. */
   loudnessLufs?: number;
 }
@@ -437,7 +447,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     });
 
     // 5. Sequence.
-    const trackPath = join(outDir, 'track.wav');
+    const trackFile = `track.${options.format ?? 'wav'}`;
+    const trackPath = join(outDir, trackFile);
     const track = await timed('sequence', async () => {
       const sequenced = sequenceTrack(clipAudio, {
         lengthSeconds,
@@ -449,7 +460,6 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         clipReports[i].loudnessLufs = finiteOrNull(clip.lufs);
         clipReports[i].gainDb = clip.gainDb;
       }
-      await writeWav(trackPath, sequenced.audio, sequenced.sampleRate, { format: 'pcm16' });
       return sequenced;
     });
 
@@ -459,7 +469,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       const usedSources = new Map<string, RunSourceFile>();
       for (const { pair } of recipes) for (const s of pair) usedSources.set(s.sha1, s);
       const trackCredits: Credits = buildCredits({
-        work: 'track.wav',
+        work: trackFile,
         sources: [...usedSources.values()].map((s) => s.credit),
         model: modelCredit,
         seed,
@@ -468,6 +478,11 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         ),
       });
       await writeCredits(outDir, trackCredits);
+      // Written with the credits inside, so a track shared alone keeps its attribution.
+      await writeAudioFile(trackPath, track.audio, track.sampleRate, {
+        format: options.format ?? 'wav',
+        metadata: creditsMetadata(trackCredits),
+      });
       for (const [i, { pair }] of recipes.entries()) {
         const clipCredits = buildCredits({
           work: `${clipName(i)}.wav`,
@@ -502,7 +517,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       },
       failures,
       clips: clipReports,
-      track: 'track.wav',
+      track: trackFile,
       trackSeconds: track.audio.length / track.sampleRate,
       trackLoudness: {
         targetLufs,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { AUDIO_FORMATS, type AudioFormat, parseAudioFormat } from '../../audio/index.js';
 import { resolveContact } from '../../commons/contact.js';
 import { type CurateConfig, findConfigFile, loadCurateConfig } from '../../dataset/themes.js';
 import { UsageError } from '../../errors.js';
@@ -36,6 +37,7 @@ interface RunFlags {
   checkpointSeconds?: number;
   out: string;
   json?: boolean;
+  format: AudioFormat;
   loudness?: number;
 }
 
@@ -150,6 +152,12 @@ export function register(program: Command): void {
       },
       -16,
     )
+    .option(
+      '--format <format>',
+      `track file format: ${AUDIO_FORMATS.join(', ')} (credits inside the file too)`,
+      (v: string) => parseAudioFormat(v),
+      'wav' as AudioFormat,
+    )
     .option('--json', 'print the run report as JSON')
     .action(async (flags: RunFlags) => {
       const chosen = [flags.theme, flags.category, flags.source].filter((x) => x !== undefined);
@@ -203,6 +211,7 @@ export function register(program: Command): void {
           temperature: flags.temperature,
           threads: flags.threads,
           checkpointSeconds: flags.checkpointSeconds,
+          format: flags.format,
           loudnessLufs: flags.loudness,
           onEvent: progress.onEvent,
         });
