@@ -168,6 +168,11 @@ export function maxClipsFor(lengthSeconds: number, sampleRate: number, hop: numb
   return Math.max(1, Math.floor((lengthSeconds * sampleRate) / hop));
 }
 
+/** The longest track `run` makes, in seconds (its float32 audio and sequencing copies fit in memory). */
+export const MAX_TRACK_SECONDS = 3600;
+/** The longest clip `run` synthesises, in seconds (a batch of 8 such clips stays in memory). */
+export const MAX_CLIP_SECONDS = 120;
+
 /** Default clip length: the clips together (with ~1.5 s overlaps) cover the track once. */
 export function defaultClipSeconds(lengthSeconds: number, pairs: number): number {
   return Math.min(30, Math.max(3, lengthSeconds / pairs + 1.5));
@@ -236,12 +241,24 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   }
   if (!(lengthSeconds > 0))
     throw new UsageError(`--length must be > 0 seconds, got ${lengthSeconds}`);
+  // Checked before any work: a track or clip far beyond these needs more memory than V8 gives
+  // (--length 1e9 ended in "heap out of memory", exit 134).
+  if (lengthSeconds > MAX_TRACK_SECONDS) {
+    throw new UsageError(
+      `--length must be at most ${MAX_TRACK_SECONDS} seconds (one hour), got ${lengthSeconds}`,
+    );
+  }
   const clipSeconds = options.clipSeconds ?? defaultClipSeconds(lengthSeconds, pairsCount);
   const targetLufs = options.loudnessLufs ?? -16;
   if (!(Number.isFinite(targetLufs) && targetLufs <= 0)) {
     throw new UsageError(`--loudness must be a number of LUFS <= 0, got ${targetLufs}`);
   }
   if (!(clipSeconds > 0)) throw new UsageError(`--clip-length must be > 0, got ${clipSeconds}`);
+  if (clipSeconds > MAX_CLIP_SECONDS) {
+    throw new UsageError(
+      `--clip-length must be at most ${MAX_CLIP_SECONDS} seconds, got ${clipSeconds}`,
+    );
+  }
 
   const emit = options.onEvent ?? (() => {});
   const outDir = options.outDir;

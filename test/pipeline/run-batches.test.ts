@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { maxClipsFor, RUN_SYNTH_BATCH, runPipeline } from '../../src/pipeline/run.js';
+import {
+  MAX_CLIP_SECONDS,
+  MAX_TRACK_SECONDS,
+  maxClipsFor,
+  RUN_SYNTH_BATCH,
+  runPipeline,
+} from '../../src/pipeline/run.js';
 import { corpusDir } from '../helpers/shared.js';
 
 // The real model, watched: every decode call's batch size is recorded.
@@ -66,6 +72,23 @@ describe('run --pairs N (issue 12 #1)', () => {
     });
     await expect(run).rejects.toThrow(UsageError);
     await expect(run).rejects.toThrow(/--pairs 10000: a 10 s track holds at most 312 clips/);
+    expect(existsSync(outDir)).toBe(false);
+  });
+});
+
+describe('run length bounds (issue 12 #3)', () => {
+  it('refuses --length and --clip-length beyond their documented bounds, typed, before any work', async () => {
+    const outDir = join(work, 'too-long');
+    const base = {
+      source: { kind: 'folder' as const, dir: join(corpusDir(), 'audio') },
+      outDir,
+      storeDir: join(work, 'store'),
+    };
+    const long = runPipeline({ ...base, lengthSeconds: 1e9 });
+    await expect(long).rejects.toThrow(UsageError);
+    await expect(long).rejects.toThrow(`--length must be at most ${MAX_TRACK_SECONDS} seconds`);
+    const clip = runPipeline({ ...base, lengthSeconds: 10, clipSeconds: 1e9 });
+    await expect(clip).rejects.toThrow(`--clip-length must be at most ${MAX_CLIP_SECONDS} seconds`);
     expect(existsSync(outDir)).toBe(false);
   });
 });
