@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { AUDIO_FORMATS, type AudioFormat, parseAudioFormat } from '../../audio/index.js';
 import { UsageError } from '../../errors.js';
 import type { Precision } from '../../model/wavenet/decoder-graph.js';
 import { synthFiles } from '../../model/wavenet/jobs.js';
@@ -17,6 +18,7 @@ interface SynthCliOptions {
   checkpointSeconds?: string;
   precision?: string;
   json?: boolean;
+  format: AudioFormat;
 }
 
 function parsePrecision(value: string | undefined): Precision | undefined {
@@ -50,6 +52,12 @@ export function register(program: Command): void {
       '--precision <p>',
       'wavenet-ae decoder weights: fp32 (exact) or int8 (faster, approximate)',
     )
+    .option(
+      '--format <format>',
+      `output file format: ${AUDIO_FORMATS.join(', ')}`,
+      (v: string) => parseAudioFormat(v),
+      'wav' as AudioFormat,
+    )
     .option('--json', 'print the result as JSON')
     .action(async (inputs: string[], options: SynthCliOptions) => {
       const checkpointSeconds = parseOptionalNumber(
@@ -75,6 +83,7 @@ export function register(program: Command): void {
           checkpointSeconds,
           precision: parsePrecision(options.precision),
           signal: controller.signal,
+          format: options.format,
           onStart: ({ statePath, resuming }) => {
             if (resuming) process.stderr.write(`resuming from ${statePath}\n`);
           },

@@ -10,14 +10,16 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
+  type AudioFormat,
   embeddingFileName,
   loadEmbedding,
   loadMono,
   saveEmbedding,
-  writeWav,
+  writeAudioFile,
 } from '../../audio/index.js';
 import { describeError, UsageError } from '../../errors.js';
 import type { Embedding, MonoAudio } from '../../types.js';
+import { VERSION } from '../../version.js';
 import { openAutoencoder } from '../autoencoder.js';
 import { loadModelPackage, type WaveNetPackage } from '../package/index.js';
 import { resolveModel } from '../registry.js';
@@ -234,15 +236,17 @@ export interface SynthFilesOptions extends ModelChoice {
    * that also renders mashup recipes, so recipes and `.npy` files share one batch.
    */
   loadInput?: (input: string, model: JobModel) => Promise<Embedding>;
+  /** Output file format (default wav). */
+  format?: AudioFormat;
 }
 
 /**
  * `gen_<name>.wav` for `<name>_embeddings.npy` (or `<name>.npy`), as Magenta names its outputs;
  * also for a recipe `<name>.recipe.json` (or `<name>.json`).
  */
-export function synthOutputName(input: string): string {
+export function synthOutputName(input: string, format: AudioFormat = 'wav'): string {
   const base = basename(input).replace(/((_embeddings)?\.npy|(\.recipe)?\.json)$/i, '');
-  return `gen_${base}.wav`;
+  return `gen_${base}.${format}`;
 }
 
 /** The state file of a synth job: derived from the model, the inputs' contents and the options. */
@@ -278,7 +282,7 @@ export async function synthFiles(
   inputs: readonly string[],
   options: SynthFilesOptions,
 ): Promise<FileJobResult> {
-  checkDistinctOutputs(inputs, synthOutputName);
+  checkDistinctOutputs(inputs, (input) => synthOutputName(input, options.format));
   await mkdir(options.outDir, { recursive: true });
   const model = await openModelForJob(options);
   const result: FileJobResult = { model: model.info, outputs: [], failures: [] };
@@ -315,9 +319,19 @@ export async function synthFiles(
       },
     );
     for (const [i, { input, embedding }] of loaded.entries()) {
-      const output = join(options.outDir, synthOutputName(input));
+      const output = join(options.outDir, synthOutputName(input, options.format));
       try {
-        await writeWav(output, audio[i], model.info.sampleRate);
+        // What the file can say about itself: the model and seed that made it (the same audio
+        // gives the same file, from a recipe or its .npy; a recipe's sources are credited where
+        // the recipe was made: `run` writes credits per clip).
+        await writeAudioFile(output, audio[i], model.info.sampleRate, {
+          format: options.format ?? 'wav',
+          metadata: {
+            artist: 'commonsynth',
+            comment: `Synthesised by the model "${model.info.name}", seed ${options.seed ?? 0}.`,
+            software: `commonsynth ${VERSION}`,
+          },
+        });
         result.outputs.push({
           input,
           output,
