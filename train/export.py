@@ -133,15 +133,22 @@ WAVENET_FIELDS = ["family", "sampleRate", "hop", "filterLength", "numLayers", "n
 
 
 def _fmt_metrics(summary: dict) -> str:
-    lines = ["| theme | clips | model MR-STFT (SC + log-mag) | noise −20 dB | silence | model log-mel L1 dB | noise −20 dB | silence | beats noise on both |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    def num(v, fmt):
+        return "n/a" if v is None else format(v, fmt)
+
+    lines = ["| theme | clips | MR-STFT (SC + log-mag) | log-mel L1 dB | frame periodicity (original) | "
+             "frame-grid peak share (original) | pitch kept (voiced clips) | silence MR-STFT / log-mel |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for theme, r in summary.items():
-        m, n, s = r["model"], r["noise"], r["silence"]
-        lost = [name for name, worse in (("MR-STFT", m["stft"] >= n["stft"]),
-                                         ("log-mel", m["logMelL1Db"] >= n["logMelL1Db"])) if worse]
-        lines.append(f"| {theme} | {r['clips']} | {m['stft']:.3f} ({m['sc']:.3f} + {m['logMag']:.3f}) | {n['stft']:.3f} | "
-                     f"{s['stft']:.3f} | {m['logMelL1Db']:.2f} | {n['logMelL1Db']:.2f} | {s['logMelL1Db']:.2f} | "
-                     f"{'no (' + ', '.join(lost) + ')' if lost else 'yes'} |")
+        if not isinstance(r, dict) or "model" not in r:
+            continue
+        m, s, o = r["model"], r.get("silence", {}), r.get("original", {})
+        lines.append(
+            f"| {theme} | {r['clips']} | {m['stft']:.3f} ({m['sc']:.3f} + {m['logMag']:.3f}) | {m['logMelL1Db']:.2f} | "
+            f"{num(m.get('periodicity'), '.3f')} ({num(o.get('periodicity'), '.3f')}) | "
+            f"{num(m.get('gridShare'), '.2f')} ({num(o.get('gridShare'), '.2f')}) | "
+            f"{num(m.get('pitchKept'), '.2f')} ({m.get('voicedClips', 0)}) | "
+            f"{num(s.get('stft'), '.3f')} / {num(s.get('logMelL1Db'), '.2f')} |")
     return "\n".join(lines)
 
 
