@@ -42,7 +42,9 @@ function parseArgs(argv: string[]) {
     }
   }
   if (models.length === 0 || clips.length === 0) {
-    process.stderr.write('usage: tsx scripts/how-it-sounds.ts --models L=DIR,… --clip L=FILE[@FROM:TO] … [--out DIR]\n');
+    process.stderr.write(
+      'usage: tsx scripts/how-it-sounds.ts --models L=DIR,… --clip L=FILE[@FROM:TO] … [--out DIR]\n',
+    );
     process.exit(2);
   }
   return { models, clips, out };
@@ -57,7 +59,9 @@ async function main(): Promise<void> {
     const audio = await loadMono(clip.path);
     const rate = audio.sampleRate;
     const original = audio.samples.slice(Math.round(clip.from * rate), Math.round(clip.to * rate));
-    const rows: Array<{ label: string; samples: Float32Array }> = [{ label: 'original', samples: original }];
+    const rows: Array<{ label: string; samples: Float32Array }> = [
+      { label: 'original', samples: original },
+    ];
     for (const { label, model } of opened) {
       const embedding = await model.encode({ sampleRate: rate, samples: original });
       const [decoded] = await model.decode([embedding], { seed: 0 });
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
     let y0 = 0;
     for (const im of images) {
       for (let y = 0; y < im.height; y++) {
-        rgb.set(im.rgb.subarray(y * im.width * 3, (y + 1) * im.width * 3), ((y0 + y) * width) * 3);
+        rgb.set(im.rgb.subarray(y * im.width * 3, (y + 1) * im.width * 3), (y0 + y) * width * 3);
       }
       y0 += im.height + GAP;
     }

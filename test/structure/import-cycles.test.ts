@@ -25,7 +25,7 @@ const SPECIFIER =
   /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^\s*import\s*['"](\.[^'"]+)['"]/gm;
 
 /** The src/ files a file imports, resolved from the `.js` specifiers TypeScript's ESM uses. */
-export function importsOf(file: string, known: ReadonlySet<string>): string[] {
+function importsOf(file: string, known: ReadonlySet<string>): string[] {
   // Comments may quote import lines; they are not dependencies.
   const text = readFileSync(file, 'utf8')
     .replace(/\/\*[\s\S]*?\*\//g, '')
@@ -43,7 +43,7 @@ export function importsOf(file: string, known: ReadonlySet<string>): string[] {
 }
 
 /** Every cycle's files in import order (Tarjan's strongly connected components, size > 1 or a self-import). */
-export function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   let index = 0;
   const indices = new Map<string, number>();
   const low = new Map<string, number>();
@@ -87,9 +87,16 @@ describe('src/ import graph', () => {
   it('the walker sees the imports (a sanity check on the parser)', () => {
     const program = join(srcDir, 'cli', 'program.ts');
     expect(graph.get(program)).toContain(join(srcDir, 'cli', 'commands', 'index.ts'));
-    expect(findCycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([
-      ['c', 'b', 'a'],
-    ]);
+    expect(
+      findCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['c', 'b', 'a']]);
   });
 
   it('has no import cycle', () => {

@@ -113,7 +113,12 @@ describe('parallel-ae runtime', () => {
   it('feeds a decoder with a noise input seeded noise: same seed same audio, windows see one noise', async () => {
     const dir = join(work, 'noisy');
     const gain = 0.05;
-    const weights = await writeTinyParallelPackage(dir, { hop: 64, dims: 4, seed: 3, noiseGain: gain });
+    const weights = await writeTinyParallelPackage(dir, {
+      hop: 64,
+      dims: 4,
+      seed: 3,
+      noiseGain: gain,
+    });
     const pkg = (await loadModelPackage(dir)) as ParallelPackage;
     const whole = await ParallelAutoencoder.open(pkg, { threads: 1, chunkFrames: 0 });
     expect(whole.takesNoise).toBe(true);
@@ -136,7 +141,10 @@ describe('parallel-ae runtime', () => {
     expect(variance).toBeLessThan(1.1);
     // Streams in one batch draw by name, not by position: swapping the order swaps the outputs.
     const [x, y] = await whole.decode([embedding, embedding], { seed: 5, streamNames: ['p', 'q'] });
-    const [y2, x2] = await whole.decode([embedding, embedding], { seed: 5, streamNames: ['q', 'p'] });
+    const [y2, x2] = await whole.decode([embedding, embedding], {
+      seed: 5,
+      streamNames: ['q', 'p'],
+    });
     expect(Buffer.from(x2.buffer).equals(Buffer.from(x.buffer))).toBe(true);
     expect(Buffer.from(y2.buffer).equals(Buffer.from(y.buffer))).toBe(true);
     await whole.close();
