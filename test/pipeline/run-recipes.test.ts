@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../../src/audio/index.js';
+import { evaluate } from '../../src/eval/index.js';
 import type { RunReport } from '../../src/pipeline/run.js';
 import type { Credits } from '../../src/sequencer/index.js';
 import { cli } from '../helpers/cli.js';
@@ -62,14 +63,17 @@ describe('recipes written by run --source with a relative path (issue 12 #6)', (
 
     const clip = (await readWav(join(out, report.clips[0].file))).channels[0];
     const recipe = join(out, report.clips[0].recipe);
-    // synth writes 16-bit audio; the run's clip is float32: equal within one 16-bit step.
+    // The default model's decoder filters seeded noise, and run draws it from the run's seed and the
+    // clip's name where synth draws from --seed: the same latents, another noise realisation. So
+    // synth's audio is the run's clip in its spectrum (log-mel within a few dB), and the renders
+    // before and after the move are the same bytes (the same embedding was found).
+    const first = await synthClip(recipe, join(work, 'synth-1'));
     const near = (a: Float32Array) => {
       expect(a.length).toBe(clip.length);
-      let worst = 0;
-      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - clip[i]));
-      expect(worst).toBeLessThanOrEqual(1 / 32768 + 1e-6);
+      expect(evaluate(clip, a).logMelL1Db).toBeLessThan(3);
+      expect(Buffer.from(a.buffer).equals(Buffer.from(first.buffer))).toBe(true);
     };
-    near(await synthClip(recipe, join(work, 'synth-1')));
+    near(first);
 
     // The sources' folder is renamed: the recipe's paths now point nowhere.
     await rename(join(work, 'sounds'), join(work, 'moved'));
