@@ -70,7 +70,9 @@ async function runDecoder(
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
       ? new Uint8Array(bytes.buffer)
       : new Uint8Array(bytes);
-  const decoder = await decode[name]();
+  // audio-decode registers WavPack as "wv" but its typings omit it.
+  const decoders = decode as typeof decode & { wv: typeof decode.wav };
+  const decoder = await decoders[name]();
   let body: { channelData: Float32Array[]; sampleRate: number };
   let tail: { channelData: Float32Array[]; sampleRate: number };
   try {

@@ -2,40 +2,12 @@
  * Format detection from a file's bytes (never its name), plus the container-level integrity
  * checks that the decoders skip: truncation, bad Ogg page CRCs, missing audio tracks.
  */
+import { inspectAiff, inspectCaf, inspectMp4, inspectWavPack } from './containers.js';
+import type { DecoderName, ExpectedLength, FormatInfo } from './format-info.js';
 import { isEbml, readMatroskaInfo } from './matroska.js';
 import { oggCodec, opusPreSkip, scanOgg } from './ogg.js';
 
-/** The audio-decode decoder that handles a format. */
-export type DecoderName = 'wav' | 'flac' | 'oga' | 'opus' | 'mp3' | 'webm';
-
-/** What the container itself says about how long the audio is, for checks after decoding. */
-export interface ExpectedLength {
-  /** Frames (samples per channel) the container declares, at `sampleRate` if given. */
-  frames?: number;
-  seconds?: number;
-  /** The decoder may return a few extra frames past the declared end (Opus): cut them. */
-  trimToDeclared: boolean;
-  /** How many frames short still counts as whole (default: 0.1 s or 1%, whichever is more). */
-  toleranceFrames?: number;
-  /** Where the declared length comes from, for error messages. */
-  source: string;
-}
-
-export type FormatInfo =
-  | {
-      kind: 'audio';
-      /** e.g. "wav", "flac", "ogg-vorbis", "ogg-opus", "mp3", "webm-opus". */
-      format: string;
-      decoder: DecoderName;
-      /** Container damage found before decoding (truncation, CRC errors); empty when sound. */
-      damage: string[];
-      expected?: ExpectedLength;
-    }
-  | { kind: 'empty' }
-  /** Not audio we decode: `type` names what it looks like ("MIDI", "text", …). */
-  | { kind: 'unsupported'; type: string; detail?: string }
-  /** A recognised container whose headers are broken beyond identifying the codec. */
-  | { kind: 'corrupt'; type: string; problem: string };
+export type { DecoderName, ExpectedLength, FormatInfo } from './format-info.js';
 
 const ascii = (bytes: Uint8Array, at: number, length: number): string =>
   String.fromCharCode(...bytes.subarray(at, at + length));
@@ -65,6 +37,23 @@ export function detectFormat(bytes: Uint8Array): FormatInfo {
     return { kind: 'unsupported', type: `WAV (${ascii(bytes, 0, 4)})`, detail: 'only RIFF WAV' };
   }
   if (ascii(bytes, 0, 4) === 'OggS') return inspectOgg(bytes);
+  if (bytes.length >= 8 && ascii(bytes, 4, 4) === 'ftyp') return inspectMp4(bytes);
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'FORM') {
+    const form = ascii(bytes, 8, 4);
+    if (form === 'AIFF' || form === 'AIFC') return inspectAiff(bytes);
+  }
+  if (ascii(bytes, 0, 4) === 'caff') return inspectCaf(bytes);
+  if (ascii(bytes, 0, 4) === 'wvpk') return inspectWavPack(bytes);
+  // Raw ADTS AAC: audio-decode misreads its rate (16 kHz AAC comes out as 32 kHz, at the wrong
+  // length), so it is refused, with the lossless way into a container that decodes right.
+  if (bytes.length >= 2 && bytes[0] === 0xff && (bytes[1] & 0xf6) === 0xf0) {
+    return {
+      kind: 'unsupported',
+      type: 'AAC (raw ADTS)',
+      detail:
+        'its sample rate decodes wrong; put it in M4A first: ffmpeg -i in.aac -c copy out.m4a',
+    };
+  }
   if (isEbml(bytes)) return inspectMatroska(bytes);
   if (ascii(bytes, 0, 4) === 'MThd') {
     return { kind: 'unsupported', type: 'MIDI', detail: 'a score, not audio' };
@@ -91,15 +80,7 @@ export function detectFormat(bytes: Uint8Array): FormatInfo {
 /** Known non-audio (or not-yet-supported audio) signatures. */
 function otherMagic(bytes: Uint8Array): string | undefined {
   const four = ascii(bytes, 0, 4);
-  if (bytes.length >= 8 && ascii(bytes, 4, 4) === 'ftyp') return 'MP4/M4A (ISO media)';
-  if (four === 'FORM' && bytes.length >= 12) {
-    const form = ascii(bytes, 8, 4);
-    if (form === 'AIFF' || form === 'AIFC') return 'AIFF';
-  }
-  if (four === 'caff') return 'CAF';
-  if (four === 'wvpk') return 'WavPack';
   if (four === '#!AM') return 'AMR';
-  if (bytes[0] === 0xff && (bytes[1] & 0xf6) === 0xf0) return 'AAC (ADTS)';
   if (bytes[0] === 0x89 && ascii(bytes, 1, 3) === 'PNG') return 'PNG image';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'JPEG image';
   if (ascii(bytes, 0, 4) === 'GIF8') return 'GIF image';

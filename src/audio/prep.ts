@@ -26,6 +26,15 @@ export const AUDIO_EXTENSIONS: readonly string[] = [
   '.webm',
   '.weba',
   '.mka',
+  '.m4a',
+  '.mp4',
+  '.aif',
+  '.aiff',
+  '.aifc',
+  '.caf',
+  '.wv',
+  // Raw ADTS AAC is refused (its rate decodes wrong), but named in the summary, not skipped.
+  '.aac',
   '.mid',
   '.midi',
 ];
