@@ -1,7 +1,21 @@
 /**
- * Quality measure for autoencoders (issue 6): multi-resolution STFT distance and log-mel L1,
- * next to the silence and -20 dB noise baselines, per clip, per theme and overall.
+ * Quality measures for autoencoders: multi-resolution STFT distance and log-mel L1 (issue 6),
+ * frame periodicity, frame-grid peak share and pitch kept (issue 10), next to the original's own
+ * values, optional codec anchors (Opus through ffmpeg) and the silence and -20 dB noise
+ * baselines, per clip, per theme and overall.
  */
+export {
+  type AnchorSpec,
+  AnchorSpecError,
+  anchorDelay,
+  anchorOutput,
+  CodecError,
+  FfmpegMissingError,
+  ffmpegPath,
+  opusRoundTrip,
+  parseAnchors,
+  requireFfmpegOpus,
+} from './anchors.js';
 export {
   addNoiseAt,
   type BaselineScores,
@@ -10,6 +24,27 @@ export {
   NOISE_BASELINE_DB,
   whiteNoise,
 } from './baselines.js';
+export {
+  framePeriodicity,
+  gridPeakShare,
+  highPassed,
+  highPassKernel,
+  isVoiced,
+  LISTENING_SPEC,
+  ListeningReference,
+  type ListeningScores,
+  type ListeningSummary,
+  listeningScores,
+  longTermSpectrumDb,
+  normalisedAutocorrelation,
+  onFrameGrid,
+  type PitchTrack,
+  pitchKept,
+  pitchKeptOf,
+  prominentPeaks,
+  summariseListening,
+  yinPitch,
+} from './listening.js';
 export {
   evaluate,
   logMelDb,
@@ -32,6 +67,8 @@ export {
   type MeanScores,
   type ModelSplit,
   modelSplitFiles,
+  type OutputScores,
+  type OutputSummary,
   readThemeManifest,
   scoreClip,
   summarise,

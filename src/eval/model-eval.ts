@@ -1,6 +1,8 @@
 /**
  * `commonsynth eval` as a library: encode and decode each original with a model, score the
- * reconstruction, and report per theme and overall next to the silence and noise baselines.
+ * reconstruction on the spectral distances and the listening measures, and report per theme and
+ * overall next to the original's own listening values, optional codec anchors (the same clips
+ * through Opus) and the silence and noise baselines.
  * A file that fails (unreadable, too short) is recorded and skipped; the rest go on.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -11,7 +13,14 @@ import { loadMono } from '../audio/index.js';
 import { MANIFEST_FILE, openManifest } from '../dataset/index.js';
 import { CommonsynthError, describeError } from '../errors.js';
 import { type Autoencoder, type DecodeOptions, openAutoencoder } from '../model/autoencoder.js';
+import { type AnchorSpec, anchorOutput, requireFfmpegOpus } from './anchors.js';
 import { baselineScores, DEFAULT_BASELINE_SEED } from './baselines.js';
+import {
+  ListeningReference,
+  type ListeningScores,
+  type ListeningSummary,
+  summariseListening,
+} from './listening.js';
 import { METRIC_SPEC, QualityReference, type QualityScores } from './metrics.js';
 
 /** Mean scores over clips, flattened (the same shape the trainer's validation reports). */
@@ -23,21 +32,38 @@ export interface MeanScores {
   logMelL1Db: number;
 }
 
+/** An output's (the model's, an anchor's) means over clips: both distances and the listening measures. */
+export interface OutputSummary extends MeanScores {
+  listening: ListeningSummary;
+}
+
 export interface GroupSummary {
   clips: number;
   seconds: number;
-  model: MeanScores;
+  /** The originals' own listening measures (pitch kept 1 on every voiced clip). */
+  original: ListeningSummary;
+  model: OutputSummary;
+  /** Codec anchors by name ("opus:8k"), when asked for. */
+  anchors: Record<string, OutputSummary>;
   silence: MeanScores;
   noise: MeanScores;
-  /** Whether the model scores lower (better) than the -20 dB noise baseline on each measure. */
+  /** Whether the model scores lower than the -20 dB noise baseline on each distance (a reference point, not a target). */
   beatsNoise: { stft: boolean; logMel: boolean };
+}
+
+/** One output's scores on one clip: the distances to the original and the listening measures. */
+export interface OutputScores extends QualityScores {
+  listening: ListeningScores;
 }
 
 export interface ClipResult {
   file: string;
   theme: string;
   seconds: number;
-  model: QualityScores;
+  /** The original measured as an output of itself. */
+  original: ListeningScores;
+  model: OutputScores;
+  anchors: Record<string, OutputScores>;
   silence: QualityScores;
   noise: QualityScores;
 }
@@ -72,6 +98,11 @@ export interface EvaluateModelOptions {
    * and the files are those its package's training.json lists under `valFiles` or `trainFiles`.
    */
   split?: ModelSplit;
+  /**
+   * Codec anchors (see `parseAnchors`): each clip also goes through the codec and back and is
+   * scored like the model. Needs ffmpeg with libopus (FfmpegMissingError otherwise, before any work).
+   */
+  anchors?: readonly AnchorSpec[];
   /** Called after each file (done, total, file). */
   onFile?: (done: number, total: number, file: string) => void;
 }
@@ -206,42 +237,73 @@ function meanScores(scores: QualityScores[]): MeanScores {
   };
 }
 
-/** Means over clips (each clip weighs the same, as in the trainer's validation). */
+function outputSummary(scores: OutputScores[]): OutputSummary {
+  return { ...meanScores(scores), listening: summariseListening(scores.map((s) => s.listening)) };
+}
+
+/** Means over clips (each clip weighs the same, as in the trainer's validation); periodicity's median. */
 export function summarise(clips: readonly ClipResult[]): GroupSummary {
-  const model = meanScores(clips.map((c) => c.model));
+  const model = outputSummary(clips.map((c) => c.model));
   const noise = meanScores(clips.map((c) => c.noise));
+  const anchors: Record<string, OutputSummary> = {};
+  for (const name of Object.keys(clips[0]?.anchors ?? {})) {
+    anchors[name] = outputSummary(clips.map((c) => c.anchors[name]));
+  }
   return {
     clips: clips.length,
     seconds: clips.reduce((a, c) => a + c.seconds, 0),
+    original: summariseListening(clips.map((c) => c.original)),
     model,
+    anchors,
     silence: meanScores(clips.map((c) => c.silence)),
     noise,
     beatsNoise: { stft: model.stft < noise.stft, logMel: model.logMelL1Db < noise.logMelL1Db },
   };
 }
 
-/** Scores one original against its reconstruction (trimmed to the original's length), with baselines. */
+function trimmed(file: string, what: string, output: Float32Array, length: number): Float32Array {
+  const out = output.subarray(0, length);
+  if (out.length < length) {
+    throw new EvaluationError(
+      `${file}: ${what} has ${out.length} samples, fewer than the original's ${length}`,
+      file,
+    );
+  }
+  return out;
+}
+
+/**
+ * Scores one original against its reconstruction (trimmed to the original's length) on every
+ * measure, with the original's own listening values, the anchors' outputs (by name, each already
+ * aligned with the original) and the baselines.
+ */
 export function scoreClip(
   file: string,
   theme: string,
   original: Float32Array,
   reconstruction: Float32Array,
+  anchors: Readonly<Record<string, Float32Array>> = {},
 ): ClipResult {
-  const rec = reconstruction.subarray(0, original.length);
-  if (rec.length < original.length) {
-    throw new EvaluationError(
-      `${file}: reconstruction has ${rec.length} samples, fewer than the original's ${original.length}`,
-      file,
-    );
-  }
-  // The original's spectra once, for the model and both baselines.
+  const rec = trimmed(file, 'reconstruction', reconstruction, original.length);
+  // The original's spectra and pitch track once, for the model, the anchors and the baselines.
   const reference = new QualityReference(original);
+  const listening = new ListeningReference(original);
+  const score = (output: Float32Array): OutputScores => ({
+    ...reference.compare(output),
+    listening: listening.compare(output),
+  });
+  const anchorScores: Record<string, OutputScores> = {};
+  for (const [name, output] of Object.entries(anchors)) {
+    anchorScores[name] = score(trimmed(file, name, output, original.length));
+  }
   const baselines = baselineScores(original, DEFAULT_BASELINE_SEED, reference);
   return {
     file,
     theme,
     seconds: original.length / METRIC_SPEC.sampleRate,
-    model: reference.compare(rec),
+    original: listening.own,
+    model: score(rec),
+    anchors: anchorScores,
     silence: baselines.silence,
     noise: baselines.noise,
   };
@@ -255,6 +317,9 @@ export async function evaluateModel(
   let files = options.split ? [] : await collectAudioFiles(originals);
   if (!options.split && files.length === 0) throw new EvaluationError('no audio files to evaluate');
   let themes = options.manifest ? await readThemeManifest(options.manifest) : undefined;
+  // Before any model work: a missing ffmpeg is a setup problem, not a per-file failure.
+  const anchors = options.anchors ?? [];
+  const ffmpeg = anchors.length > 0 ? requireFfmpegOpus() : undefined;
   const ownsModel = typeof options.model !== 'object';
   const model =
     typeof options.model === 'object'
@@ -289,7 +354,11 @@ export async function evaluateModel(
         const embedding = await model.encode({ sampleRate: audio.sampleRate, samples: original });
         const [reconstruction] = await model.decode([embedding], options.decode);
         const theme = themes?.get(file) ?? basename(dirname(file));
-        clips.push(scoreClip(file, theme, original, reconstruction));
+        const anchored: Record<string, Float32Array> = {};
+        for (const anchor of anchors) {
+          anchored[anchor.name] = await anchorOutput(original, anchor, ffmpeg);
+        }
+        clips.push(scoreClip(file, theme, original, reconstruction, anchored));
       } catch (error) {
         failures.push({ file, error: describeError(error) });
       }
