@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { CommonsynthError, fileSystemReason } from '../errors.js';
+import { isProcessRunning } from '../process.js';
 
 /**
  * Writes a file via a temporary sibling and a rename, so that a reader (or a re-run after a kill)
@@ -38,16 +40,6 @@ export async function writeFileAtomic(
 /** Temporary files of writeFileAtomic: `.<name>.<pid>.<8 hex>.tmp`. */
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the temporary files that killed writers left in `dir` (those of processes that are no
  * longer running; a live writer's file is left alone). Returns how many were removed.
@@ -57,10 +49,26 @@ export async function removeStaleTempFiles(dir: string): Promise<number> {
   let removed = 0;
   for (const name of names) {
     const match = TEMP_NAME.exec(name);
-    if (match && !isRunning(Number(match[1]))) {
+    if (match && !isProcessRunning(Number(match[1]))) {
       await rm(join(dir, name), { force: true });
       removed++;
     }
   }
   return removed;
+}
+
+/** A whole file, or a READ_FAILED error naming it and saying why in words (not a bare errno). */
+export async function readFileNamed(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new CommonsynthError(
+      'READ_FAILED',
+      `${path}: cannot read file: ${fileSystemReason(error)}`,
+      {
+        file: path,
+        cause: error,
+      },
+    );
+  }
 }

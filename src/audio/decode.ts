@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import decode from 'audio-decode';
-import { CommonsynthError, fileSystemReason } from '../errors.js';
+import { readFileNamed } from './atomic.js';
 import { type DecoderName, detectFormat, type ExpectedLength } from './detect.js';
 import { CorruptAudioError, UnsupportedFormatError } from './errors.js';
 import { validateDecoded } from './validate.js';
@@ -20,20 +19,7 @@ export interface DecodedAudio {
  * @throws UnsupportedFormatError for MIDI, video without audio, text and unknown data
  */
 export async function decodeAudioFile(path: string): Promise<DecodedAudio> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new CommonsynthError(
-      'READ_FAILED',
-      `${path}: cannot read file: ${fileSystemReason(error)}`,
-      {
-        file: path,
-        cause: error,
-      },
-    );
-  }
-  return decodeAudioBytes(bytes, path);
+  return decodeAudioBytes(await readFileNamed(path), path);
 }
 
 /** Like decodeAudioFile, for bytes already in memory; `name` labels errors. */

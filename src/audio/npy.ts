@@ -1,13 +1,7 @@
-/**
- * NumPy `.npy` files (format spec: numpy.lib.format), float32 little-endian in C order, as
- * Magenta's nsynth_save_embeddings writes them. Header versions 1.0 and 2.0 are written and read,
- * 3.0 (UTF-8 header) is read; '<f8', '>f4' and '>f8' data and Fortran order are converted.
- */
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { CommonsynthError, fileSystemReason, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Embedding } from '../types.js';
-import { writeFileAtomic } from './atomic.js';
+import { readFileNamed, writeFileAtomic } from './atomic.js';
 import { NpyFormatError } from './errors.js';
 
 export interface NpyArray {
@@ -172,21 +166,7 @@ export async function writeNpy(
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    // Named, in words: a bare "EISDIR: illegal operation on a directory" said neither.
-    throw new CommonsynthError(
-      'READ_FAILED',
-      `${path}: cannot read file: ${fileSystemReason(error)}`,
-      {
-        file: path,
-        cause: error,
-      },
-    );
-  }
-  return decodeNpy(bytes, path);
+  return decodeNpy(await readFileNamed(path), path);
 }
 
 /**

@@ -8,6 +8,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommonsynthError } from '../errors.js';
+import { isProcessRunning } from '../process.js';
 
 export const LOCK_FILE = 'curate.lock';
 
@@ -28,16 +29,6 @@ export class DatasetLockedError extends CommonsynthError {
 interface LockRecord {
   pid: number;
   since: string;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(path: string): LockRecord | undefined {
@@ -66,7 +57,7 @@ export function lockDataset(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readLock(path);
-      if (holder !== undefined && holder.pid !== process.pid && isRunning(holder.pid)) {
+      if (holder !== undefined && holder.pid !== process.pid && isProcessRunning(holder.pid)) {
         throw new DatasetLockedError(dataDir, holder.pid, holder.since);
       }
       // Stale (its process is gone): remove it and race for it again.

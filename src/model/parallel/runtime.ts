@@ -20,6 +20,7 @@ import { createRng, deriveSeed } from '../../random.js';
 import type { Embedding } from '../../types.js';
 import { createSession, ort, type SessionOptions } from '../onnx/session.js';
 import { ModelPackageError, type ParallelPackage } from '../package/index.js';
+import { checkStreamNames } from '../stream-names.js';
 
 export interface ParallelRuntimeOptions extends Pick<SessionOptions, 'spinning' | 'optimization'> {
   /** Intra-op threads for each session (default 2: this project's reference machine has 2 cores). */
@@ -273,14 +274,7 @@ export class ParallelAutoencoder {
   ): Promise<Float32Array[]> {
     const seed = options.seed ?? 0;
     const names = options.streamNames;
-    if (
-      names !== undefined &&
-      (names.length !== embeddings.length || new Set(names).size !== names.length)
-    ) {
-      throw new UsageError(
-        `stream names must be ${embeddings.length} distinct names, one per input; got ${names.length}`,
-      );
-    }
+    checkStreamNames(names, embeddings.length);
     for (const e of embeddings) {
       if (e.dims !== this.dims || e.data.length !== e.frames * e.dims || e.frames < 1) {
         throw new ModelPackageError(

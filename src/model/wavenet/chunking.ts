@@ -12,6 +12,7 @@
  */
 import { UsageError } from '../../errors.js';
 import type { Embedding } from '../../types.js';
+import { checkStreamNames } from '../stream-names.js';
 import { decoderReceptiveField, type WaveNetConfig } from '../wavenet-config.js';
 
 export interface ChunkingOptions {
@@ -90,14 +91,7 @@ export function planChunks(
   }
 
   const names = options.streamNames;
-  if (
-    names !== undefined &&
-    (names.length !== embeddings.length || new Set(names).size !== names.length)
-  ) {
-    throw new UsageError(
-      `stream names must be ${embeddings.length} distinct names, one per input; got ${names.length}`,
-    );
-  }
+  checkStreamNames(names, embeddings.length);
   const streams: StreamSpec[] = [];
   const pieces: ChunkPiece[][] = [];
   embeddings.forEach((embedding, input) => {
