@@ -295,7 +295,7 @@ class HPNDecoder(nn.Module):
         pad = (self.c.filter_fft - self.c.ctrl_hop) // 2
         return F.conv1d(F.pad(x, (pad, pad)), self.dft, stride=self.c.ctrl_hop)
 
-    def forward(self, z: torch.Tensor, noise: torch.Tensor, f0_override: torch.Tensor | None = None):
+    def forward(self, z: torch.Tensor, noise: torch.Tensor):
         """z [B, 16, F], noise [B, F*hop] (white, unit variance) → audio [B, F*hop]."""
         y, _ = self.forward_with_controls(z, noise)
         return y
