@@ -29,7 +29,12 @@ import {
   SOURCE_LOUDNESS_LUFS,
   saveRecipe,
 } from '../mashup/index.js';
-import { type Autoencoder, openAutoencoder } from '../model/autoencoder.js';
+import {
+  type Autoencoder,
+  type AutoencoderInfo,
+  type DecodeOptions,
+  openAutoencoder,
+} from '../model/autoencoder.js';
 import { commonsynthHome } from '../model/registry.js';
 import { assertSeed, createRng, deriveSeed } from '../random.js';
 import { buildCredits, type Credits, sequenceTrack, writeCredits } from '../sequencer/index.js';
@@ -75,6 +80,63 @@ export interface RunOptions {
   format?: AudioFormat;
   /** Integrated loudness of the track's clips, LUFS (default −16); the master keeps −1 dBTP. */
   loudnessLufs?: number;
+  /** Where encode and synth run (default: in this process); src/queue offers one on workers. */
+  executor?: RunExecutorFactory;
+}
+
+/** One source to encode into the store under `storeKey`. */
+export interface EncodeRequest {
+  source: RunSourceFile;
+  storeKey: string;
+}
+
+/** Clips to synthesise; each draws its randomness by its stream name, so batching changes nothing. */
+export interface SynthRequest {
+  embeddings: readonly Embedding[];
+  streamNames: readonly string[];
+  /** Content hashes of the clips (recipe, model key, temperature). */
+  hashes: readonly string[];
+  decode: DecodeOptions;
+}
+
+/**
+ * Runs `run`'s encode and synth steps. The pipeline keeps the order, choices, failures and
+ * sequencing, so any executor that returns the same embeddings and audio gives the same track.
+ */
+export interface RunExecutor {
+  /** Encodes kept in flight at once (1 in this process: one model, one core set). */
+  readonly parallelism: number;
+  encode(request: EncodeRequest): Promise<{ embedding: Embedding; reused: boolean }>;
+  synth(request: SynthRequest): Promise<Float32Array[]>;
+  close?(): Promise<void>;
+}
+
+export interface RunExecutorContext {
+  model: AutoencoderInfo;
+  modelKey: string;
+  store: EmbeddingStore;
+  /** The in-process executor, for executors that delegate some work to it. */
+  local: RunExecutor;
+}
+
+export type RunExecutorFactory = (context: RunExecutorContext) => Promise<RunExecutor>;
+
+/** The default executor: the run's own model, in this process. */
+function localExecutor(model: Autoencoder, store: EmbeddingStore): RunExecutor {
+  return {
+    parallelism: 1,
+    async encode({ source, storeKey }) {
+      const stored = await store.get(source.sha1, storeKey);
+      if (stored) return { embedding: stored, reused: true };
+      const audio = await loadMatchedSource(source.path, model.info.sampleRate);
+      const embedding = await model.encode(audio);
+      await store.put(source.sha1, storeKey, embedding);
+      return { embedding, reused: false };
+    },
+    synth({ embeddings, streamNames, decode }) {
+      return model.decode(embeddings, { ...decode, streamNames: [...streamNames] });
+    },
+  };
 }
 
 export type RunEvent =
@@ -143,13 +205,13 @@ const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : nul
  * integrated loudness (SOURCE_LOUDNESS_LUFS, true peak under −1 dBTP), so a quiet recording and
  * a loud one enter the latent mix on equal terms. The recipes record the same target.
  */
-async function loadMatchedSource(path: string, sampleRate: number) {
+export async function loadMatchedSource(path: string, sampleRate: number) {
   const audio = await loadMono(path, { sampleRate });
   return { ...audio, samples: matchSourceLufs(audio.samples, SOURCE_LOUDNESS_LUFS, sampleRate) };
 }
 
 /** Store key of loudness-matched encodings: apart from unmatched ones of the same model. */
-const matchedKey = (key: string): string => `${key}-lufs${-SOURCE_LOUDNESS_LUFS}`;
+export const matchedKey = (key: string): string => `${key}-lufs${-SOURCE_LOUDNESS_LUFS}`;
 
 /**
  * Clips decoded together. The decoder's working memory grows with the batch (~28 MB per 3 s clip
@@ -278,6 +340,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   // The model first: the track's capacity in clips depends on its frame, and a run that asks for
   // more clips than that is refused before any source is scanned or curated.
   const model = await openAutoencoder(options.model, { threads: options.threads });
+  let closeExecutor: (() => Promise<void>) | undefined;
   try {
     const capacity = maxClipsFor(lengthSeconds, model.info.sampleRate, model.info.hop);
     if (pairsCount > capacity) {
@@ -309,32 +372,56 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     // 2. Prep + encode, cached by source sha1 and model. Only as many sources as the pairs
     // need are encoded, taken in a seeded random order; a file that fails is recorded and the
     // next one is taken instead, so one bad file never stops the run.
+    const local = localExecutor(model, store);
+    const executor: RunExecutor = options.executor
+      ? await options.executor({ model: model.info, modelKey: key, store, local })
+      : local;
+    closeExecutor = executor.close?.bind(executor);
     let encodedReused = 0;
     const encoded: { source: RunSourceFile; embedding: Embedding }[] = [];
     const wanted = Math.min(sources.length, 2 * pairsCount);
     const order = createRng(deriveSeed(seed, 'sources')).shuffle(sources);
     await timed('encode', async () => {
-      for (const source of order) {
-        if (encoded.length >= wanted) break;
+      // Up to `parallelism` encodes in flight, consumed in the seeded order: a failure starts the
+      // next source, as the one-at-a-time loop would, so every executor picks the same sources.
+      const inFlight: { source: RunSourceFile; result: Promise<unknown> }[] = [];
+      let next = 0;
+      const settle = (source: RunSourceFile) => {
+        const result = executor.encode({ source, storeKey: matchedKey(key) }).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        );
+        return { source, result };
+      };
+      while (encoded.length < wanted) {
+        while (
+          inFlight.length < executor.parallelism &&
+          encoded.length + inFlight.length < wanted &&
+          next < order.length
+        ) {
+          inFlight.push(settle(order[next++]));
+        }
+        const head = inFlight.shift();
+        if (!head) break;
         emit({
           type: 'progress',
           stage: 'encode',
           done: encoded.length,
           total: wanted,
-          label: source.path,
+          label: head.source.path,
         });
-        try {
-          let embedding = await store.get(source.sha1, matchedKey(key));
-          if (embedding) {
-            encodedReused++;
-          } else {
-            const audio = await loadMatchedSource(source.path, model.info.sampleRate);
-            embedding = await model.encode(audio);
-            await store.put(source.sha1, matchedKey(key), embedding);
-          }
-          encoded.push({ source, embedding });
-        } catch (error) {
-          failures.push({ stage: 'encode', file: source.path, error: describeError(error) });
+        const outcome = (await head.result) as
+          | { ok: true; value: { embedding: Embedding; reused: boolean } }
+          | { ok: false; error: unknown };
+        if (outcome.ok) {
+          if (outcome.value.reused) encodedReused++;
+          encoded.push({ source: head.source, embedding: outcome.value.embedding });
+        } else {
+          failures.push({
+            stage: 'encode',
+            file: head.source.path,
+            error: describeError(outcome.error),
+          });
         }
       }
       emit({ type: 'progress', stage: 'encode', done: wanted, total: wanted });
@@ -421,12 +508,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       }
       for (let from = 0; from < todo.length; from += RUN_SYNTH_BATCH) {
         const batch = todo.slice(from, from + RUN_SYNTH_BATCH);
-        const audio = await model.decode(
-          batch.map((i) => recipes[i].embedding),
-          {
+        const audio = await executor.synth({
+          embeddings: batch.map((i) => recipes[i].embedding),
+          // Each clip draws by its own name, so it sounds the same whatever else is in the batch.
+          streamNames: batch.map(clipName),
+          hashes: batch.map((i) => hashes[i]),
+          decode: {
             seed: deriveSeed(seed, 'synth'),
-            // Each clip draws by its own name, so it sounds the same whatever else is in the batch.
-            streamNames: batch.map(clipName),
             temperature: options.temperature,
             checkpoint: {
               path: statePath(batch),
@@ -441,7 +529,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
                 total: todo.length,
               }),
           },
-        );
+        });
         for (const [j, i] of batch.entries()) {
           clipAudio[i] = audio[j];
           await writeWav(join(clipsDir, `${clipName(i)}.wav`), audio[j], model.info.sampleRate, {
@@ -548,6 +636,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     await writeJson(join(outDir, 'run.json'), report);
     return report;
   } finally {
+    await closeExecutor?.();
     await model.close();
   }
 }

@@ -12,6 +12,7 @@ import { register as registerRun } from './run.js';
 import { register as registerSequence } from './sequence.js';
 import { register as registerSynth } from './synth.js';
 import { register as registerTrain } from './train.js';
+import { register as registerWorker } from './worker.js';
 
 /**
  * Each command lives in its own file and exports `register(program)`.
@@ -31,4 +32,5 @@ export const commandRegistrars: Array<(program: Command) => void> = [
   registerSynth,
   registerMashup,
   registerSequence,
+  registerWorker,
 ];

@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { commonsynthHome } from '../../model/registry.js';
 import { type RunEvent, type RunReport, runPipeline } from '../../pipeline/run.js';
 import type { RunSource } from '../../pipeline/sources.js';
+import { queueExecutor } from '../../queue/index.js';
 import { EXIT_FAILED } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import {
@@ -39,6 +40,7 @@ interface RunFlags {
   json?: boolean;
   format: AudioFormat;
   loudness?: number;
+  queue?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -158,6 +160,7 @@ export function register(program: Command): void {
       (v: string) => parseAudioFormat(v),
       'wav' as AudioFormat,
     )
+    .option('--queue <url>', 'fan encode and synth out to `commonsynth worker`s on this Redis')
     .option('--json', 'print the run report as JSON')
     .action(async (flags: RunFlags) => {
       const chosen = [flags.theme, flags.category, flags.source].filter((x) => x !== undefined);
@@ -214,6 +217,7 @@ export function register(program: Command): void {
           format: flags.format,
           loudnessLufs: flags.loudness,
           onEvent: progress.onEvent,
+          executor: flags.queue === undefined ? undefined : queueExecutor({ url: flags.queue }),
         });
       } finally {
         progress.stop();
