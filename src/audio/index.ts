@@ -64,6 +64,7 @@ export {
   embeddingFileName,
   encodeNpy,
   loadEmbedding,
+  loadEmbeddings,
   type NpyArray,
   readNpy,
   saveEmbedding,

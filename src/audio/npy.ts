@@ -186,14 +186,43 @@ export async function saveEmbedding(path: string, embedding: Embedding): Promise
   await writeNpy(path, embedding.data, [embedding.frames, embedding.dims]);
 }
 
-/** Loads a [frames, dims] `.npy` embedding file (Magenta's or ours). */
-export async function loadEmbedding(path: string): Promise<Embedding> {
+/**
+ * Loads a `.npy` file as embeddings: [frames, dims] (ours, nsynth_save_embeddings) is one;
+ * [batch, frames, dims] (saved straight from Magenta's fastgen.encode, batch first) is one per
+ * batch entry. Any other rank is refused, naming the file and its shape.
+ */
+export async function loadEmbeddings(path: string): Promise<Embedding[]> {
   const { shape, data } = await readNpy(path);
-  if (shape.length !== 2) {
+  if (shape.length === 2) return [{ frames: shape[0], dims: shape[1], data }];
+  if (shape.length === 3) {
+    const [batch, frames, dims] = shape;
+    const size = frames * dims;
+    // subarray views share the file's buffer: no copy per batch entry.
+    return Array.from({ length: batch }, (_, i) => ({
+      frames,
+      dims,
+      data: data.subarray(i * size, (i + 1) * size),
+    }));
+  }
+  throw new NpyFormatError(
+    path,
+    `an embedding has shape [frames, dims] or [batch, frames, dims], this is [${shape.join(', ')}]`,
+  );
+}
+
+/**
+ * Loads one `.npy` embedding: [frames, dims], or [1, frames, dims] as fastgen.encode saves it.
+ * A batch of several is refused here (a mashup source or store entry is one sound); `synth`
+ * takes such a file as one stream per entry (see loadEmbeddings).
+ */
+export async function loadEmbedding(path: string): Promise<Embedding> {
+  const embeddings = await loadEmbeddings(path);
+  if (embeddings.length !== 1) {
+    const [first] = embeddings;
     throw new NpyFormatError(
       path,
-      `an embedding has shape [frames, dims], this is [${shape.join(', ')}]`,
+      `holds a batch of ${embeddings.length} embeddings ([${embeddings.length}, ${first?.frames ?? 0}, ${first?.dims ?? 0}]); one is needed here (synth takes each as its own stream)`,
     );
   }
-  return { frames: shape[0], dims: shape[1], data };
+  return embeddings[0];
 }

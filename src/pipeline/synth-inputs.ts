@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadEmbedding } from '../audio/index.js';
+import { loadEmbeddings } from '../audio/index.js';
 import { CommonsynthError } from '../errors.js';
 import { renderRecipeFile, type SourceEncoder } from '../mashup/index.js';
 import { commonsynthHome } from '../model/registry.js';
@@ -82,12 +82,14 @@ export async function loadSynthInput(
   input: string,
   model: SynthInputModel,
   options: SynthInputOptions = {},
-): Promise<Embedding> {
+): Promise<Embedding | Embedding[]> {
   if (isRecipePath(input)) {
     return (
       await renderRecipeFile(input, { encoder: model, findEmbedding: storeLookup(model, options) })
     ).embedding;
   }
-  // Recipes check their sources' values when rendering; a bare .npy is checked here.
-  return assertFinite(input, await loadEmbedding(input));
+  // Recipes check their sources' values when rendering; a bare .npy is checked here. A batch
+  // of several (fastgen.encode's [N, frames, 16]) comes back as one stream per entry.
+  const embeddings = (await loadEmbeddings(input)).map((e) => assertFinite(input, e));
+  return embeddings.length === 1 ? embeddings[0] : embeddings;
 }

@@ -12,7 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import {
   type AudioFormat,
   embeddingFileName,
-  loadEmbedding,
+  loadEmbeddings,
   loadMono,
   saveEmbedding,
   writeAudioFile,
@@ -235,7 +235,7 @@ export interface SynthFilesOptions extends ModelChoice {
    * Reads one input as embeddings (default: a `.npy` file). The synth command passes a loader
    * that also renders mashup recipes, so recipes and `.npy` files share one batch.
    */
-  loadInput?: (input: string, model: JobModel) => Promise<Embedding>;
+  loadInput?: (input: string, model: JobModel) => Promise<Embedding | Embedding[]>;
   /** Output file format (default wav). */
   format?: AudioFormat;
 }
@@ -244,9 +244,14 @@ export interface SynthFilesOptions extends ModelChoice {
  * `gen_<name>.wav` for `<name>_embeddings.npy` (or `<name>.npy`), as Magenta names its outputs;
  * also for a recipe `<name>.recipe.json` (or `<name>.json`).
  */
-export function synthOutputName(input: string, format: AudioFormat = 'wav'): string {
+export function synthOutputName(
+  input: string,
+  format: AudioFormat = 'wav',
+  stream?: number,
+): string {
   const base = basename(input).replace(/((_embeddings)?\.npy|(\.recipe)?\.json)$/i, '');
-  return `gen_${base}.${format}`;
+  // One file holding a batch of embeddings gives one stream each: gen_<name>-<i>.
+  return `gen_${base}${stream === undefined ? '' : `-${stream}`}.${format}`;
 }
 
 /** The state file of a synth job: derived from the model, the inputs' contents and the options. */
@@ -287,19 +292,23 @@ export async function synthFiles(
   const model = await openModelForJob(options);
   const result: FileJobResult = { model: model.info, outputs: [], failures: [] };
   try {
-    const loaded: Array<{ input: string; embedding: Embedding }> = [];
+    const loaded: Array<{ input: string; embedding: Embedding; stream?: number }> = [];
     for (const input of inputs) {
       try {
-        const embedding = await (options.loadInput
+        const read = await (options.loadInput
           ? options.loadInput(input, model)
-          : loadEmbedding(input));
-        if (embedding.dims !== model.info.dims) {
-          throw new UsageError(
-            `${input}: embedding has ${embedding.dims} dims per frame, model "${model.info.name}" uses ${model.info.dims}`,
-          );
+          : loadEmbeddings(input));
+        const batch = Array.isArray(read) ? read : [read];
+        for (const embedding of batch) {
+          if (embedding.dims !== model.info.dims) {
+            throw new UsageError(
+              `${input}: embedding has ${embedding.dims} dims per frame, model "${model.info.name}" uses ${model.info.dims}`,
+            );
+          }
+          if (embedding.frames < 1) throw new UsageError(`${input}: embedding has no frames`);
         }
-        if (embedding.frames < 1) throw new UsageError(`${input}: embedding has no frames`);
-        loaded.push({ input, embedding });
+        for (const [i, embedding] of batch.entries())
+          loaded.push({ input, embedding, stream: batch.length > 1 ? i : undefined });
       } catch (error) {
         result.failures.push({ input, error: describeError(error) });
       }
@@ -318,8 +327,8 @@ export async function synthFiles(
         onProgress: options.onProgress,
       },
     );
-    for (const [i, { input, embedding }] of loaded.entries()) {
-      const output = join(options.outDir, synthOutputName(input, options.format));
+    for (const [i, { input, embedding, stream }] of loaded.entries()) {
+      const output = join(options.outDir, synthOutputName(input, options.format, stream));
       try {
         // What the file can say about itself: the model and seed that made it (the same audio
         // gives the same file, from a recipe or its .npy; a recipe's sources are credited where
