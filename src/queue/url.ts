@@ -28,11 +28,17 @@ export class RedisUrlError extends CommonsynthError {
  * with its secret.
  */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_m, scheme: string, auth: string) => {
-    const colon = auth.indexOf(':');
-    if (colon < 0) return `${scheme}***@`; // `redis://secret@host`: a bare password
-    return `${scheme}${auth.slice(0, colon)}:***@`;
-  });
+  // Any text before `://` counts as the scheme, so a mistyped one still gets its secret hidden.
+  if (url.includes('://')) {
+    return url.replace(/^(.*?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) => {
+      const colon = auth.indexOf(':');
+      if (colon < 0) return `${scheme}***@`; // `redis://secret@host`: a bare password
+      return `${scheme}${auth.slice(0, colon)}:***@`;
+    });
+  }
+  // No scheme at all (`:secret@host:6379`): everything before the last `@` may be a secret.
+  const at = url.lastIndexOf('@');
+  return at < 0 ? url : `***${url.slice(at)}`;
 }
 
 /** Replaces every occurrence of the password in `text` (e.g. an ioredis message) by `***`. */
