@@ -82,6 +82,8 @@ export {
   type FrameTiming,
   frameSeconds,
   framesToSeconds,
+  MAX_MASHUP_SECONDS,
+  maxMashupFrames,
   secondsToFrames,
 } from './timing.js';
 export { loadRecipe, parseRecipe, saveRecipe } from './validate.js';

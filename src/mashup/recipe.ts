@@ -28,7 +28,7 @@ import {
   type RecipeSource,
   type RecipeSourceInput,
 } from './recipe-types.js';
-import { DEFAULT_TIMING, secondsToFrames } from './timing.js';
+import { DEFAULT_TIMING, MAX_MASHUP_SECONDS, maxMashupFrames, secondsToFrames } from './timing.js';
 import { parseRecipe } from './validate.js';
 import { drawCrossfadeSchedule, type WeightSpec, weightCurve } from './weights.js';
 
@@ -122,6 +122,11 @@ export function createRecipe(sources: RecipeSourceInput[], options: RecipeOption
       : secondsToFrames(options.lengthSeconds, timing));
   if (!Number.isInteger(frames) || frames < 1) {
     throw new UsageError(`mashup length must be at least one frame, got ${frames}`);
+  }
+  if (frames > maxMashupFrames(timing)) {
+    throw new UsageError(
+      `mashup length must be at most ${MAX_MASHUP_SECONDS} seconds (${maxMashupFrames(timing)} frames), got ${frames} frames`,
+    );
   }
   const fit = options.fit ?? 'pingpong';
 

@@ -27,6 +27,17 @@ export function secondsToFrames(seconds: number, timing: FrameTiming = DEFAULT_T
   return Math.round((seconds * timing.sampleRate) / timing.hop);
 }
 
+/**
+ * The longest mashup (and recipe) accepted: one hour, the same bound as `run --length`. Checked up
+ * front so a mistyped length fails clearly instead of exhausting memory in a typed array.
+ */
+export const MAX_MASHUP_SECONDS = 3600;
+
+/** MAX_MASHUP_SECONDS in frames for a timing (112 500 at 16 kHz / 512). */
+export function maxMashupFrames(timing: FrameTiming = DEFAULT_TIMING): number {
+  return Math.floor((MAX_MASHUP_SECONDS * timing.sampleRate) / timing.hop);
+}
+
 export function framesToSeconds(frames: number, timing: FrameTiming = DEFAULT_TIMING): number {
   return (frames * timing.hop) / timing.sampleRate;
 }

@@ -9,6 +9,7 @@ import { RecipeError } from './errors.js';
 import { FADE_SHAPES } from './fades.js';
 import { FIT_MODES, MIX_MODES } from './latent.js';
 import { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeSource } from './recipe-types.js';
+import { maxMashupFrames } from './timing.js';
 import {
   KEYFRAME_EASINGS,
   type ScheduledFade,
@@ -169,7 +170,12 @@ export function parseRecipe(value: unknown, file?: string): Recipe {
   const timing = c.object(o.timing, 'timing');
   const sources = c.array(o.sources, 'sources').map((s, i) => checkSource(c, s, i));
   if (sources.length === 0) c.fail('sources', 'must list at least one source');
-  const frames = c.int(o.frames, 'frames', 1);
+  // Bounded before anything allocates per frame (a recipe with frames: 1e7 once failed untyped).
+  const frameTiming = {
+    sampleRate: c.int(timing.sampleRate, 'timing.sampleRate', 1),
+    hop: c.int(timing.hop, 'timing.hop', 1),
+  };
+  const frames = c.int(o.frames, 'frames', 1, maxMashupFrames(frameTiming));
   const fit = c.oneOf(o.fit, 'fit', FIT_MODES);
   sources.forEach((s, i) => {
     const available = Math.max(1, Math.round(s.frames * s.stretch));
@@ -189,10 +195,7 @@ export function parseRecipe(value: unknown, file?: string): Recipe {
     version: RECIPE_VERSION,
     seed: c.int(o.seed, 'seed'),
     model: { name: c.string(model.name, 'model.name') },
-    timing: {
-      sampleRate: c.int(timing.sampleRate, 'timing.sampleRate', 1),
-      hop: c.int(timing.hop, 'timing.hop', 1),
-    },
+    timing: frameTiming,
     dims: c.int(o.dims, 'dims', 1),
     frames,
     fit,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,5 +148,40 @@ describe('commonsynth mashup', () => {
       await model.close();
     }
     await expect(renderRecipeFile(out)).rejects.toThrow(/no model is available/);
+  });
+});
+
+describe('mashup length bounds (issue 12 defect 3)', () => {
+  it('refuses --length 1e9 up front with a usage error, not a V8 heap crash', async () => {
+    const { code, err } = await cli(
+      'mashup',
+      join(dir, 'a_embeddings.npy'),
+      join(dir, 'b_embeddings.npy'),
+      '--length',
+      '1e9',
+      '--out',
+      join(dir, 'huge', 'mix.json'),
+    );
+    expect(code).toBe(2);
+    expect(err).toMatch(/mashup length must be at most 3600 seconds \(112500 frames\)/);
+  });
+
+  it('refuses a recipe with frames: 1e7 naming the field, before allocating', async () => {
+    const out = join(dir, 'bounded', 'mix.json');
+    const made = await cli(
+      'mashup',
+      join(dir, 'a_embeddings.npy'),
+      join(dir, 'b_embeddings.npy'),
+      '--out',
+      out,
+    );
+    expect(made.code).toBe(0);
+    const recipe = JSON.parse(await readFile(out, 'utf8')) as { frames: number };
+    recipe.frames = 1e7;
+    await writeFile(out, JSON.stringify(recipe));
+    // synth and the studio read recipes through loadRecipe.
+    await expect(loadRecipe(out)).rejects.toThrow(
+      /frames: must be between 1 and 112500, got 10000000/,
+    );
   });
 });
